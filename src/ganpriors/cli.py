@@ -1,0 +1,171 @@
+"""Command-line interface: argument parsing only; one function per pipeline stage.
+
+Every stage takes explicit input and output paths; Snakemake rules and DVC stages are thin
+declarations over these commands. Bad input ends with one line on stderr and exit status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ganpriors.errors import GanpriorsError
+
+
+def _params(args):
+    from ganpriors.config import load_params
+
+    return load_params(args.params)
+
+
+def cmd_check(args):
+    params = _params(args)
+    print(f"{args.params}: OK ({len(params.runs)} runs x {len(params.seeds)} seeds)")
+
+
+def cmd_download(args):
+    from ganpriors.data.sources import fetch_all
+
+    data = _params(args).data
+    used = fetch_all(data.files, data.sources, Path(args.out_dir), data.timeout_s)
+    for name, source in used.items():
+        print(f"{name}: verified, from {source}")
+
+
+def cmd_prepare(args):
+    from ganpriors.data.datasets import prepare_from_idx
+
+    _params(args)
+    meta = prepare_from_idx(Path(args.raw_dir), Path(args.out))
+    print(f"prepared {meta['sizes']} -> {args.out}")
+
+
+def cmd_classifier(args):
+    from ganpriors.metrics.classifier import train_classifier
+
+    params = _params(args)
+    result = train_classifier(params.classifier, Path(args.data), Path(args.out), Path(args.metrics))
+    print(f"classifier test accuracy {result['test_accuracy']:.4f}")
+
+
+def cmd_fit_prior(args):
+    from ganpriors.priors.fitting import fit_prior
+
+    params = _params(args)
+    summary = fit_prior(params.resolve_run(args.run).prior, Path(args.out), Path(args.summary))
+    print(f"{args.run}: KL(p || p_mid) = {summary['midpoint_kl']:.5f}")
+
+
+def cmd_train(args):
+    from ganpriors.train import train
+
+    params = _params(args)
+    summary = train(params.resolve_run(args.run), args.seed, Path(args.data), Path(args.prior),
+                    Path(args.out_dir), progress=not args.no_progress)
+    print(f"{args.run} seed {args.seed}: {summary['status']} after {summary['steps']} steps "
+          f"({summary['steps_per_second']:.1f} steps/s on {summary['device']})")
+
+
+def cmd_real_features(args):
+    from ganpriors.metrics.evaluate import compute_real_features
+
+    params = _params(args)
+    compute_real_features(params.eval, Path(args.data), Path(args.classifier), Path(args.out))
+    print(f"real features -> {args.out}")
+
+
+def cmd_evaluate(args):
+    from ganpriors.metrics.evaluate import evaluate_run
+
+    params = _params(args)
+    metrics = evaluate_run(params.eval, args.seed, Path(args.generator), Path(args.prior), Path(args.train_summary),
+                           Path(args.real_features), Path(args.classifier), Path(args.out))
+    if metrics["status"] != "completed":
+        print(f"{args.generator}: run {metrics['status']}; recorded without scores")
+    else:
+        prior, mid = metrics["scores"]["prior"], metrics["scores"]["lambda_0.5"]
+        print(f"FID prior {prior['fid']:.3f}, mid-point {mid['fid']:.3f} ({metrics['protocol']['feature_extractor']})")
+
+
+def cmd_report(args):
+    from ganpriors.report import build_report
+
+    params = _params(args)
+    outputs = build_report(params, Path(args.runs_dir), Path(args.priors_dir), Path(args.tables_dir),
+                           Path(args.figures_dir))
+    for path in outputs:
+        print(f"wrote {path}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ganpriors", description=__doc__.splitlines()[0])
+    parser.add_argument("--params", default="params.yaml", help="the study's params file (default: params.yaml)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def stage(name, func, help_):
+        p = sub.add_parser(name, help=help_)
+        p.set_defaults(func=func)
+        p.add_argument("--params", default=argparse.SUPPRESS, help="the study's params file")
+        return p
+
+    stage("check", cmd_check, "validate params.yaml and exit")
+    p = stage("download", cmd_download, "fetch and verify the dataset's IDX files")
+    p.add_argument("--out-dir", required=True)
+    p = stage("prepare", cmd_prepare, "IDX files -> one safetensors file of uint8 images and labels")
+    p.add_argument("--raw-dir", required=True)
+    p.add_argument("--out", required=True)
+    p = stage("classifier", cmd_classifier, "train the evaluation feature extractor")
+    p.add_argument("--data", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--metrics", required=True)
+    p = stage("fit-prior", cmd_fit_prior, "fit (or record) a run's latent prior")
+    p.add_argument("--run", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--summary", required=True)
+    p = stage("train", cmd_train, "train one GAN for a run and seed")
+    p.add_argument("--run", required=True)
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--data", required=True)
+    p.add_argument("--prior", required=True)
+    p.add_argument("--out-dir", required=True)
+    p.add_argument("--no-progress", action="store_true")
+    p = stage("real-features", cmd_real_features, "features of the real reference split, computed once")
+    p.add_argument("--data", required=True)
+    p.add_argument("--classifier", required=True)
+    p.add_argument("--out", required=True)
+    p = stage("evaluate", cmd_evaluate, "FID/KID/IS/precision/recall on prior samples and interpolations")
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--generator", required=True)
+    p.add_argument("--prior", required=True)
+    p.add_argument("--train-summary", required=True)
+    p.add_argument("--real-features", required=True)
+    p.add_argument("--classifier", required=True)
+    p.add_argument("--out", required=True)
+    p = stage("report", cmd_report, "tables and figures of the study")
+    p.add_argument("--runs-dir", required=True)
+    p.add_argument("--priors-dir", required=True)
+    p.add_argument("--tables-dir", required=True)
+    p.add_argument("--figures-dir", required=True)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        import torch
+
+        # Stages that do not set their own thread count (params) use one thread, whichever tool
+        # runs them: Snakemake sets OMP_NUM_THREADS per job, DVC does not, and the bits differ.
+        torch.set_num_threads(1)
+        args.func(args)
+    except GanpriorsError as exc:
+        print(f"ganpriors {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"ganpriors {args.command}: interrupted; outputs were not replaced", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

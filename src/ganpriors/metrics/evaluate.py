@@ -1,0 +1,145 @@
+"""Evaluation: IS, FID, KID and precision/recall from torch-fidelity on prior samples and on
+interpolations G((1 - lambda) z1 + lambda z2), against real-data features computed once.
+
+Real features are stored as safetensors (never a pickle), keyed by extractor and weights hash, so
+the same file serves every run; torch-fidelity's own cache is not used because its key ignores
+the extractor's weights.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import torch
+from torch.utils.data import Dataset
+
+from ganpriors import __version__, registry
+from ganpriors.data.datasets import load_split, to_uint8
+from ganpriors.device import generator_for, pick_device
+from ganpriors.errors import GanpriorsError
+from ganpriors.io import load_tensors, read_json, save_tensors, write_json
+from ganpriors.metrics.interpolation import interpolate
+from ganpriors.priors import load_prior
+from ganpriors.train import load_generator
+
+
+class ImageDataset(Dataset):
+    """uint8 images as a torch Dataset, optionally repeated to 3 channels (Inception)."""
+
+    def __init__(self, images: torch.Tensor, channels: int = 1):
+        self.images, self.channels = images, channels
+
+    def __len__(self):
+        return len(self.images)
+
+    def __getitem__(self, i):
+        x = self.images[i]
+        return x.expand(self.channels, *x.shape[1:]).contiguous() if self.channels != x.shape[0] else x
+
+
+def build_extractor(settings, classifier_path: Path, device: torch.device):
+    return registry.resolve(registry.FEATURE_EXTRACTORS, settings.feature_extractor.name).build(
+        settings.feature_extractor, classifier_path, device)
+
+
+def extract(extractor, images: torch.Tensor, batch_size: int, device: torch.device) -> dict:
+    from torch_fidelity.utils import get_featuresdict_from_dataset
+
+    return get_featuresdict_from_dataset(ImageDataset(images, extractor.channels), extractor.module, batch_size,
+                                         device.type == "cuda", True, False)
+
+
+def compute_real_features(settings, data_path: Path, classifier_path: Path, out: Path):
+    torch.set_num_threads(settings.threads)
+    device = pick_device(settings.device)
+    split = load_split(data_path, settings.real.split)
+    if settings.real.n > len(split.images):
+        raise GanpriorsError(f"params.yaml: eval.real.n = {settings.real.n} exceeds the {len(split.images)} images "
+                             f"of the {settings.real.split} split; lower it")
+    extractor = build_extractor(settings, classifier_path, device)
+    feats = extract(extractor, split.images[: settings.real.n], settings.batch_size, device)
+    save_tensors(out, feats, {
+        "feature_extractor": extractor.label, "weights_sha256": extractor.weights_sha256,
+        "split": settings.real.split, "n": settings.real.n, "fid_layer": extractor.fid_layer,
+        "isc_layer": extractor.isc_layer,
+    })
+
+
+@torch.no_grad()
+def generate(generator, prior, n: int, z_dim: int, rng: torch.Generator, device, batch: int, lam: float | None):
+    """n uint8 images from prior samples (lam None) or from interpolations at weight lam."""
+    out = []
+    for i in range(0, n, batch):
+        m = min(batch, n - i)
+        z = prior.sample(m, z_dim, rng, device)
+        if lam is not None:
+            z = interpolate(z, prior.sample(m, z_dim, rng, device), lam)
+        out.append(to_uint8(generator(z)).cpu())
+    return torch.cat(out)
+
+
+def scores(fake: dict, real: dict, fid_layer: str, isc_layer: str, settings, seed: int) -> dict:
+    from torch_fidelity.metric_fid import fid_featuresdict_to_statistics, fid_statistics_to_metric
+    from torch_fidelity.metric_isc import isc_featuresdict_to_metric
+    from torch_fidelity.metric_kid import kid_featuresdict_to_metric
+    from torch_fidelity.metric_prc import prc_featuresdict_to_metric
+
+    n = min(len(fake[fid_layer]), len(real[fid_layer]))
+    kw = dict(verbose=False, rng_seed=seed, kid_subset_size=min(settings.kid_subset_size, n),
+              prc_neighborhood=settings.prc_neighborhood, save_cpu_ram=True)
+    isc = isc_featuresdict_to_metric(fake, isc_layer, **kw)
+    fid = fid_statistics_to_metric(fid_featuresdict_to_statistics(fake, fid_layer),
+                                   fid_featuresdict_to_statistics(real, fid_layer), False)
+    kid = kid_featuresdict_to_metric(fake, real, fid_layer, **kw)
+    prc = prc_featuresdict_to_metric(fake, real, fid_layer, **kw)
+    return {
+        "is": isc["inception_score_mean"], "is_std": isc["inception_score_std"],
+        "fid": fid["frechet_inception_distance"],
+        "kid": kid["kernel_inception_distance_mean"], "kid_std": kid["kernel_inception_distance_std"],
+        "precision": prc["precision"], "recall": prc["recall"],
+    }
+
+
+def evaluate_run(settings, seed: int, generator_path: Path, prior_path: Path, train_summary: Path,
+                 real_features: Path, classifier_path: Path, out: Path) -> dict:
+    import torch_fidelity
+
+    torch.set_num_threads(settings.threads)
+    device = pick_device(settings.device)
+    summary = read_json(train_summary, "training summary")
+    real, real_meta = load_tensors(real_features, "real-data features")
+    protocol = {
+        "dataset": "fashion-mnist", "split": real_meta["split"], "n_real": real_meta["n"],
+        "n_fake": settings.fake.n, "feature_extractor": real_meta["feature_extractor"],
+        "feature_extractor_weights_sha256": real_meta["weights_sha256"], "run_seed": seed,
+        "sampling_seed": settings.fake.seed, "kid_subset_size": min(settings.kid_subset_size, settings.fake.n,
+                                                                    real_meta["n"]),
+        "prc_neighborhood": settings.prc_neighborhood, "interpolation": "(1 - lambda) z1 + lambda z2",
+        "ganpriors": __version__, "torch_fidelity": torch_fidelity.__version__,
+    }
+    result = {"run": summary["run"], "seed": seed, "status": summary["status"], "protocol": protocol,
+              "train": {k: summary.get(k) for k in ("steps", "seconds", "device", "diverged_at_step")}}
+    if summary["status"] != "completed":
+        # A diverged run is reported as such instead of failing the whole reproduction.
+        result["scores"] = None
+        write_json(out, result)
+        return result
+
+    start = time.perf_counter()
+    generator, meta = load_generator(generator_path, device)
+    prior = load_prior(prior_path)
+    extractor = build_extractor(settings, classifier_path, device)
+    if extractor.weights_sha256 != real_meta["weights_sha256"]:
+        raise GanpriorsError(f"{real_features}: computed with other extractor weights than {classifier_path}; "
+                             "rerun the real-features stage")
+    rng = generator_for(device, settings.fake.seed * 1000 + seed)
+    sets = {"prior": None, **{f"lambda_{lam:g}": lam for lam in settings.fake.lambdas}}
+    result["scores"] = {}
+    for name, lam in sets.items():
+        images = generate(generator, prior, settings.fake.n, meta["model"]["z_dim"], rng, device,
+                          settings.batch_size, lam)
+        fake = extract(extractor, images, settings.batch_size, device)
+        result["scores"][name] = scores(fake, real, extractor.fid_layer, extractor.isc_layer, settings, seed)
+    result["seconds"] = round(time.perf_counter() - start, 2)
+    write_json(out, result)
+    return result

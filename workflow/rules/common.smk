@@ -1,0 +1,33 @@
+# Shared helpers: validated params, output paths, and the params each stage depends on.
+import sys
+
+from ganpriors.config import read_yaml, stage_params, validate_params
+from ganpriors.errors import GanpriorsError
+
+try:
+    PARAMS = validate_params(read_yaml("params.yaml"))
+except GanpriorsError as exc:
+    sys.exit(f"ganpriors: error: {exc}")
+if config != read_yaml("params.yaml"):
+    sys.exit("ganpriors: error: --config/--configfile overrides are not seen by the stages; edit params.yaml instead")
+
+RUNS = list(PARAMS.runs)
+SEEDS = [str(s) for s in PARAMS.seeds]
+RAW_DIR = "data/raw/fashion-mnist"
+RAW_FILES = list(PARAMS.data.files)
+PREPARED = "data/prepared/fashion-mnist.safetensors"
+CLASSIFIER = "results/classifier/classifier.safetensors"
+REAL_FEATURES = "results/eval/real_features.safetensors"
+PRIOR = "results/priors/{run}/prior.safetensors"
+RUN_DIR = "results/runs/{run}/seed{seed}"
+
+
+def tracked(stage):
+    """Snakemake reruns a job when the repr of its params changes: pass the key-sorted sub-trees
+    that the stage reads (the same keys dvc.yaml lists)."""
+    return lambda wildcards: stage_params(config, stage, **dict(wildcards.items()))
+
+
+wildcard_constraints:
+    run="|".join(RUNS),
+    seed=r"\d+",

@@ -1,0 +1,54 @@
+rule classifier:
+    """The evaluation feature extractor: a CNN trained on the training split (>= 90% test accuracy),
+    registered with torch-fidelity in place of Inception."""
+    input:
+        PREPARED,
+    output:
+        weights=CLASSIFIER,
+        metrics="results/classifier/metrics.json",
+    params:
+        tracked=tracked("classifier"),
+    threads: PARAMS.classifier.threads
+    log:
+        "logs/classifier.log",
+    shell:
+        "ganpriors classifier --data {input} --out {output.weights} --metrics {output.metrics}"
+        " 2> {log}"
+
+
+rule real_features:
+    """Features of the real reference split, computed once and shared by every run."""
+    input:
+        data=PREPARED,
+        classifier=CLASSIFIER,
+    output:
+        REAL_FEATURES,
+    params:
+        tracked=tracked("real-features"),
+    threads: PARAMS.eval.threads
+    log:
+        "logs/real_features.log",
+    shell:
+        "ganpriors real-features --data {input.data} --classifier {input.classifier} --out {output}"
+        " 2> {log}"
+
+
+rule evaluate:
+    """IS, FID, KID, precision/recall on prior samples and on G((1 - lambda) z1 + lambda z2)."""
+    input:
+        generator=rules.train.output.generator,
+        prior=PRIOR,
+        summary=rules.train.output.summary,
+        real=REAL_FEATURES,
+        classifier=CLASSIFIER,
+    output:
+        f"{RUN_DIR}/metrics.json",
+    params:
+        tracked=tracked("evaluate"),
+    threads: PARAMS.eval.threads
+    log:
+        "logs/evaluate/{run}-seed{seed}.log",
+    shell:
+        "ganpriors evaluate --seed {wildcards.seed} --generator {input.generator} --prior {input.prior}"
+        " --train-summary {input.summary} --real-features {input.real} --classifier {input.classifier}"
+        " --out {output} 2> {log}"
