@@ -35,6 +35,22 @@ def run_fingerprint(run, seed: int, prior_sha: str, data_sha: str) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
+def train_step(generator, discriminator, opt_g, opt_d, loss, real: torch.Tensor, z: torch.Tensor):
+    """One alternating update: discriminator on real vs detached fakes, then generator."""
+    fake = generator(z)
+    d_real, d_fake = discriminator(real), discriminator(fake.detach())
+    loss_d = loss.discriminator(d_real, d_fake)
+    opt_d.zero_grad(set_to_none=True)
+    loss_d.backward()
+    opt_d.step()
+
+    loss_g = loss.generator(discriminator(fake))
+    opt_g.zero_grad(set_to_none=True)
+    loss_g.backward()
+    opt_g.step()
+    return loss_d, loss_g, d_real, d_fake
+
+
 def train(run, seed: int, data_path: Path, prior_path: Path, out_dir: Path,
           checkpoint_root: Path = CHECKPOINT_ROOT, progress: bool = True) -> dict:
     out_dir = Path(out_dir)
@@ -93,25 +109,13 @@ def train(run, seed: int, data_path: Path, prior_path: Path, out_dir: Path,
         real = images[order[pos: pos + bs].to(device)]
         pos += bs
         z = prior.sample(bs, run.model.z_dim, z_rng, device)
-        fake = generator(z)
-
-        d_real, d_fake = discriminator(real), discriminator(fake.detach())
-        loss_d = loss.discriminator(d_real, d_fake)
-        opt_d.zero_grad(set_to_none=True)
-        loss_d.backward()
-        opt_d.step()
-
-        d_gen = discriminator(fake)
-        loss_g = loss.generator(d_gen)
-        opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
-        opt_g.step()
+        loss_d, loss_g, d_real, d_fake = train_step(generator, discriminator, opt_g, opt_d, loss, real, z)
         step += 1
         bar.update(1)
 
         if step % cfg.log_every == 0 or step == cfg.steps:
-            ld, lg = loss_d.item(), loss_g.item()
-            rows.append([step, ld, lg, float(torch.sigmoid(d_real).mean()), float(torch.sigmoid(d_fake).mean()),
+            ld, lg = loss_d.detach().item(), loss_g.detach().item()
+            rows.append([step, ld, lg, torch.sigmoid(d_real.detach()).mean().item(), torch.sigmoid(d_fake.detach()).mean().item(),
                          elapsed_before + time.perf_counter() - start])
             if not (math.isfinite(ld) and math.isfinite(lg)):
                 status, diverged_at = "diverged", step

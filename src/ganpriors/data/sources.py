@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import http.client
 import urllib.error
 import urllib.request
 import zlib
@@ -60,8 +61,8 @@ def fetch_file(name: str, sha256: str, sources: list[str], dest: Path, timeout: 
     for source in sources:
         try:
             payload = _payload(_read_source(source, name, timeout))
-        except (OSError, ValueError, EOFError, zlib.error, urllib.error.URLError) as exc:
-            reasons.append(f"{source}: {getattr(exc, 'reason', None) or exc}")
+        except (OSError, ValueError, EOFError, zlib.error, urllib.error.URLError, http.client.HTTPException) as exc:
+            reasons.append(f"{source}: {getattr(exc, 'reason', None) or exc!r}")
             continue
         digest = hashlib.sha256(payload).hexdigest()
         if digest != sha256:

@@ -1,0 +1,62 @@
+"""Shared fixtures: the repository root and quick-configuration workspaces for both tools."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+QUICK = ROOT / "configs" / "quick.yaml"
+WORKFLOW_FILES = ["Snakefile", "dvc.yaml", "workflow", "configs", ".gitignore"]
+DATASET_DIR = Path("/usr/share/datasets/fashion-mnist")
+
+needs_dataset = pytest.mark.skipif(
+    not (DATASET_DIR / "train-images-idx3-ubyte.gz").exists(),
+    reason="Fashion-MNIST Debian package not installed (apt-get install dataset-fashion-mnist)",
+)
+
+
+def run(cmd: list[str], cwd: Path, check: bool = True, timeout: int = 900) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "DVC_NO_ANALYTICS": "1"}
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return proc
+
+
+def make_workspace(path: Path, params: Path = QUICK, dvc: bool = False) -> Path:
+    """A temporary copy of the repository's pipeline declarations with the given params file."""
+    path.mkdir(parents=True, exist_ok=True)
+    for name in WORKFLOW_FILES:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, path / name)
+        else:
+            shutil.copy2(src, path / name)
+    shutil.copy2(params, path / "params.yaml")
+    if dvc:
+        run(["git", "init", "-q"], path)
+        run(["git", "config", "user.email", "test@example.com"], path)
+        run(["git", "config", "user.name", "test"], path)
+        run(["dvc", "init", "-q"], path)
+        run(["dvc", "config", "core.analytics", "false"], path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def snakemake_workspace(tmp_path_factory) -> Path:
+    """The quick configuration run end to end with `snakemake --cores all`."""
+    ws = make_workspace(tmp_path_factory.mktemp("snakemake"))
+    run(["snakemake", "--cores", "all"], ws)
+    return ws
+
+
+@pytest.fixture(scope="session")
+def dvc_workspace(tmp_path_factory) -> Path:
+    """The quick configuration run end to end with `dvc repro`."""
+    ws = make_workspace(tmp_path_factory.mktemp("dvc"), dvc=True)
+    run(["dvc", "repro"], ws)
+    return ws

@@ -1,0 +1,79 @@
+"""What each tool declares, as comparable data: one entry per job, keyed by its command."""
+from __future__ import annotations
+
+import ast
+import base64
+import json
+import re
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from conftest import run
+
+
+@dataclass
+class Job:
+    stage: str  # the `ganpriors <stage>` subcommand
+    cmd: str
+    inputs: set[str] = field(default_factory=set)
+    outputs: set[str] = field(default_factory=set)
+    params: set[str] | None = None
+
+
+def normalise_cmd(cmd: str) -> str:
+    cmd = re.sub(r"\s+2>\s*\S+\s*$", "", cmd.strip())  # Snakemake's log redirection
+    return " ".join(shlex.split(cmd))
+
+
+def snakemake_jobs(ws: Path) -> dict[str, Job]:
+    """Every job of the DAG from a forced dry run: its shell command, inputs and outputs."""
+    out = run(["snakemake", "--dry-run", "--printshellcmds", "--forceall", "--cores", "1"], ws).stdout
+    jobs: dict[str, Job] = {}
+    for block in re.split(r"\n(?=\[[^\]]+\]\n)", out):
+        if not re.search(r"^(local)?rule \w+:", block, re.M):
+            continue
+        shell = re.search(r"^Shell command: (.*)$", block, re.M)
+        if not shell or shell.group(1).strip() == "None":  # rule all
+            continue
+        files = {key: {p.strip() for p in m.split(",") if p.strip()}
+                 for key, m in re.findall(r"^    (input|output): (.*)$", block, re.M)}
+        cmd = normalise_cmd(shell.group(1))
+        jobs[cmd] = Job(cmd.split()[1], cmd, files.get("input", set()), files.get("output", set()))
+    return jobs
+
+
+def snakemake_params_from_metadata(ws: Path) -> dict[str, set[str]]:
+    """After a run: the params keys Snakemake recorded for each job, by normalised command."""
+    found = {}
+    for f in (ws / ".snakemake" / "metadata").iterdir():
+        meta = json.loads(f.read_text())
+        if not meta.get("shellcmd"):
+            continue
+        values = meta["params"] if isinstance(meta["params"], list) else ast.literal_eval(meta["params"])
+        keys = set().union(*(ast.literal_eval(v).keys() for v in values)) if values else set()
+        found[normalise_cmd(meta["shellcmd"])] = keys
+    return found
+
+
+def dvc_jobs(ws: Path) -> dict[str, Job]:
+    from dvc.dependency.param import ParamsDependency
+    from dvc.repo import Repo
+
+    jobs = {}
+    with Repo(str(ws)) as repo:
+        for stage in repo.index.stages:
+            cmd = normalise_cmd(stage.cmd)
+            job = Job(cmd.split()[1], cmd, params=set())
+            for dep in stage.deps:
+                if isinstance(dep, ParamsDependency):
+                    job.params |= set(dep.params)
+                else:
+                    job.inputs.add(dep.def_path)
+            job.outputs = {out.def_path for out in stage.outs}
+            jobs[cmd] = job
+    return jobs
+
+
+def _decode(name: str) -> str:
+    return base64.urlsafe_b64decode(name + "=" * (-len(name) % 4)).decode()

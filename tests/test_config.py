@@ -1,0 +1,107 @@
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ganpriors.config import STAGE_PARAMS, load_params, stage_params
+from ganpriors.errors import GanpriorsError
+
+from conftest import QUICK, ROOT
+
+
+def edited(tmp_path: Path, text_edit=None, data_edit=None) -> Path:
+    text = (ROOT / "params.yaml").read_text()
+    if text_edit:
+        old, new = text_edit
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    if data_edit:
+        raw = yaml.safe_load(text)
+        data_edit(raw)
+        text = yaml.safe_dump(raw, sort_keys=False)
+    path = tmp_path / "params.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_committed_and_quick_params_are_valid():
+    for path in (ROOT / "params.yaml", QUICK):
+        params = load_params(path)
+        assert set(params.runs) == {"uniform", "normal", "gamma", "cauchy", "nonparametric"}
+        for name, run in params.resolved_runs().items():
+            assert run.prior.kind == name  # the runs differ only in the prior
+            assert run.model == params.defaults.model and run.train == params.defaults.train
+
+
+@pytest.mark.parametrize("edit,expected", [
+    (("    lr_g: 2.0e-4", "    lr_g: 2.0e-4\n    lr_gen: 1.0e-3"),
+     "unknown key defaults.train.lr_gen (value 0.001); allowed keys here: batch_size, beta1, beta2"),
+    (("    steps: 2500", "    steps: many"), "defaults.train.steps = 'many': Input should be a valid integer"),
+    (("    lr_d: 2.0e-4", "    lr_d: 2e-4"), "PyYAML (Snakemake) reads '2e-4' (str) but ruamel (DVC) reads 0.0002"),
+    (("    prior: {kind: cauchy, loc: 0.0, scale: 1.0}", "    prior: {kind: cauchy, loc: 0.0, scale: -1.0}"),
+     "runs.cauchy.prior.scale = -1.0: Input should be greater than 0"),
+    (("    prior: {kind: cauchy, loc: 0.0, scale: 1.0}", "    prior: {kind: lognormal}"),
+     "runs.cauchy.prior.kind = 'lognormal': unknown prior (allowed: normal, uniform, gamma, cauchy, nonparametric)"),
+    (("    prior: {kind: cauchy, loc: 0.0, scale: 1.0}", "    prior: {kind: cauchy, scal: 1.0}"),
+     "unknown key runs.cauchy.prior.scal (value 1.0); allowed keys here: kind, loc, scale"),
+    (("  fake: {n: 10000, lambdas: [0.1, 0.25, 0.5], seed: 0}", "  fake: {n: 10000, lambdas: [0.1, 1.5], seed: 0}"),
+     "eval.fake.lambdas = [0.1, 1.5]: lambda 1.5 must lie in [0, 1]"),
+    (("    net: dcgan", "    net: biggan"), "defaults.model.net = 'biggan': unknown net 'biggan' (allowed: dcgan)"),
+    (("seeds: [0, 1, 2]", "seeds: [0, 0]"), "seeds = [0, 0]: seeds [0, 0] must be distinct"),
+    (("  nonparametric:\n    prior:\n", "  non-param:\n    prior:\n"), "run name 'non-param' must match"),
+    ((" symmetric: true}", " symmetric: yes}"), "PyYAML (Snakemake) reads True (bool) but ruamel (DVC) reads 'yes'"),
+])
+def test_bad_params_give_one_line_naming_key_value_and_fix(tmp_path, edit, expected):
+    with pytest.raises(GanpriorsError) as err:
+        load_params(edited(tmp_path, text_edit=edit))
+    assert expected in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_missing_section_and_run_override_type(tmp_path):
+    with pytest.raises(GanpriorsError, match="missing key eval; add it"):
+        load_params(edited(tmp_path, data_edit=lambda r: r.pop("eval")))
+    with pytest.raises(GanpriorsError, match=r"runs.gamma.train.steps = -5: Input should be greater than or equal to 1"):
+        load_params(edited(tmp_path, data_edit=lambda r: r["runs"]["gamma"].update(train={"steps": -5})))
+
+
+def test_run_overrides_are_deep_merged(tmp_path):
+    path = edited(tmp_path, data_edit=lambda r: r["runs"]["gamma"].update(train={"steps": 7}))
+    params = load_params(path)
+    gamma, normal = params.resolve_run("gamma"), params.resolve_run("normal")
+    assert gamma.train.steps == 7 and gamma.train.lr_g == normal.train.lr_g and normal.train.steps == 2500
+
+
+def test_stage_params_are_key_sorted_subtrees():
+    raw = yaml.safe_load((ROOT / "params.yaml").read_text())
+    tracked = stage_params(raw, "train", run="cauchy", seed="0")
+    assert list(tracked) == ["defaults", "runs.cauchy"]
+    assert list(tracked["defaults"]["train"]) == sorted(tracked["defaults"]["train"])
+    assert stage_params(raw, "prepare") == {}
+    assert set(STAGE_PARAMS) == {"download", "prepare", "classifier", "fit-prior", "train", "real-features",
+                                 "evaluate", "report"}
+
+
+def test_cli_rejects_bad_params_with_exit_2_before_writing(tmp_path):
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    shutil.copy(edited(tmp_path, text_edit=("    steps: 2500", "    steps: 0")), ws / "params.yaml")
+    proc = subprocess.run(["ganpriors", "download", "--out-dir", "data/raw"], cwd=ws, capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0
+    assert "defaults.train.steps = 0: Input should be greater than or equal to 1" in proc.stderr
+    assert sorted(p.name for p in ws.iterdir()) == ["params.yaml"]  # nothing written
+
+
+def test_snakemake_refuses_bad_params_before_running_anything(tmp_path):
+    from conftest import make_workspace
+
+    ws = make_workspace(tmp_path / "ws")
+    text = (ws / "params.yaml").read_text().replace("spread: std", "spread: variance")
+    (ws / "params.yaml").write_text(text)
+    proc = subprocess.run(["snakemake", "-n", "--cores", "1"], cwd=ws, capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "report.spread = 'variance': Input should be 'std' or 'sem'" in proc.stdout + proc.stderr
+    assert not (ws / "data").exists() and not (ws / "results").exists()

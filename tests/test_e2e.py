@@ -1,0 +1,142 @@
+"""The quick configuration end to end through Snakemake and through DVC, in temporary copies of
+the repository, and the incremental-rerun guarantees of both tools."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ganpriors.config import STAGE_PARAMS
+
+from conftest import needs_dataset, run
+from pipeline_views import snakemake_params_from_metadata
+
+pytestmark = [pytest.mark.e2e, needs_dataset]
+
+TIMING_KEYS = {"seconds", "steps_per_second"}
+TABLES = ["prior_vs_midpoint.csv", "prior_vs_midpoint.md", "prior_vs_midpoint.tex", "all_scores.csv",
+          "prior_kl.md", "prior_kl.csv"]
+FIGURES = ["samples.png", "interpolations.png", "fid_vs_lambda.png", "prior_pmf.png"]
+
+
+def outputs(ws: Path) -> list[Path]:
+    return sorted(p.relative_to(ws) for p in (ws / "results").rglob("*") if p.is_file()) + sorted(
+        p.relative_to(ws) for p in (ws / "data").rglob("*") if p.is_file())
+
+
+def strip_timing(obj):
+    if isinstance(obj, dict):
+        return {k: strip_timing(v) for k, v in obj.items() if k not in TIMING_KEYS}
+    if isinstance(obj, list):
+        return [strip_timing(v) for v in obj]
+    return obj
+
+
+def comparable(path: Path):
+    if path.suffix == ".json":
+        return strip_timing(json.loads(path.read_text()))
+    if path.name == "train_log.csv":
+        return pd.read_csv(path).drop(columns=["seconds"]).to_dict("list")
+    return path.read_bytes()
+
+
+def test_snakemake_quick_run_produces_the_study(snakemake_workspace):
+    ws = snakemake_workspace
+    for name in TABLES:
+        assert (ws / "results/tables" / name).stat().st_size > 0
+    for name in FIGURES:
+        assert (ws / "results/figures" / name).read_bytes()[:4] == b"\x89PNG"
+    table = pd.read_csv(ws / "results/tables/prior_vs_midpoint.csv")
+    assert list(table["prior"]) == ["uniform", "normal", "gamma", "cauchy", "nonparametric"]
+    assert (table["seeds"] == 2).all()
+    for col in ["IS prior mean", "IS mid-point mean", "FID prior mean", "FID mid-point mean"]:
+        assert table[col].notna().all() and (table[col] > 0).all()
+    metrics = json.loads((ws / "results/runs/cauchy/seed1/metrics.json").read_text())
+    protocol = metrics["protocol"]
+    assert protocol["split"] == "test" and protocol["n_real"] == 500 and protocol["n_fake"] == 200
+    assert protocol["feature_extractor"].startswith("ganpriors-classifier")
+    assert len(protocol["feature_extractor_weights_sha256"]) == 64 and protocol["run_seed"] == 1
+    assert set(metrics["scores"]) == {"prior", "lambda_0.25", "lambda_0.5"}
+    assert set(metrics["scores"]["prior"]) >= {"fid", "kid", "is", "precision", "recall"}
+    logs = pd.read_csv(ws / "results/runs/normal/seed0/train_log.csv")
+    assert list(logs["step"]) == [10, 20, 30]
+    assert (ws / "logs/train/normal-seed0.log").exists()
+
+
+def test_snakemake_recorded_the_declared_params_keys(snakemake_workspace):
+    recorded = snakemake_params_from_metadata(snakemake_workspace)
+    assert len(recorded) == 1 + 1 + 1 + 1 + 1 + 5 + 10 + 10
+    for cmd, keys in recorded.items():
+        stage = cmd.split()[1]
+        run_name = re.search(r"--run (\S+)", cmd) or re.search(r"results/runs/([^/]+)/", cmd)
+        expected = {k.format(run=run_name.group(1) if run_name else "") for k in STAGE_PARAMS[stage]}
+        assert keys == expected, cmd
+
+
+def test_dvc_and_snakemake_write_the_same_files(snakemake_workspace, dvc_workspace):
+    smk, dvc = outputs(snakemake_workspace), outputs(dvc_workspace)
+    assert smk == dvc
+    assert len(smk) > 50
+    different = [str(p) for p in smk if comparable(snakemake_workspace / p) != comparable(dvc_workspace / p)]
+    assert not different, different
+    assert "Data and pipelines are up to date." in run(["dvc", "status"], dvc_workspace).stdout
+
+
+# --- incremental reruns --------------------------------------------------------------------
+
+
+def edit_params(ws: Path, old: str, new: str) -> None:
+    text = (ws / "params.yaml").read_text()
+    assert old in text, old
+    (ws / "params.yaml").write_text(text.replace(old, new, 1))
+
+
+def snakemake_executed(ws: Path) -> set[str]:
+    proc = run(["snakemake", "--cores", "all"], ws)
+    log = proc.stdout + proc.stderr
+    jobs = set()
+    for block in re.split(r"\n(?=\[[^\]]+\]\n)", log):
+        rule = re.search(r"^(?:local)?rule (\w+):", block, re.M)
+        if rule and rule.group(1) != "all":
+            wc = re.search(r"wildcards: (.*)", block)
+            jobs.add(rule.group(1) + (f"[{wc.group(1)}]" if wc else ""))
+    return jobs
+
+
+def dvc_executed(ws: Path) -> set[str]:
+    proc = run(["dvc", "repro"], ws)
+    return set(re.findall(r"Running stage '([^']+)'", proc.stdout + proc.stderr))
+
+
+CAUCHY_OLD = "    prior: {kind: cauchy, loc: 0.0, scale: 1.0}"
+CAUCHY_NEW = "    prior: {kind: cauchy, loc: 0.0, scale: 2.0}"
+REORDERED = ("report:\n  sample_grid: 4\n  interp_steps: 5", "report:\n  interp_steps: 5\n  sample_grid: 4")
+
+
+def test_snakemake_reruns_exactly_what_an_edit_affects(snakemake_workspace):
+    ws = snakemake_workspace
+    edit_params(ws, CAUCHY_OLD, CAUCHY_NEW)
+    assert snakemake_executed(ws) == {
+        "fit_prior[run=cauchy]", "train[run=cauchy, seed=0]", "train[run=cauchy, seed=1]",
+        "evaluate[run=cauchy, seed=0]", "evaluate[run=cauchy, seed=1]", "report"}
+    edit_params(ws, "  decimals: 3", "  decimals: 2")
+    assert snakemake_executed(ws) == {"report"}
+    edit_params(ws, *REORDERED)
+    edit_params(ws, CAUCHY_NEW, "    prior: {scale: 2.0, loc: 0.0, kind: cauchy}")
+    assert snakemake_executed(ws) == set()
+
+
+def test_dvc_reruns_exactly_what_an_edit_affects(dvc_workspace):
+    ws = dvc_workspace
+    edit_params(ws, CAUCHY_OLD, CAUCHY_NEW)
+    assert dvc_executed(ws) == {"fit_prior@cauchy", "train@cauchy-0", "train@cauchy-1", "evaluate@cauchy-0",
+                                "evaluate@cauchy-1", "report"}
+    edit_params(ws, "  decimals: 3", "  decimals: 2")
+    assert dvc_executed(ws) == {"report"}
+    edit_params(ws, *REORDERED)
+    edit_params(ws, CAUCHY_NEW, "    prior: {scale: 2.0, loc: 0.0, kind: cauchy}")
+    assert dvc_executed(ws) == set()
+    assert "Data and pipelines are up to date." in run(["dvc", "status"], ws).stdout

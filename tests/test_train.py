@@ -1,0 +1,137 @@
+"""Training: determinism, resume after SIGKILL, divergence, and loading that cannot run code."""
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+
+from ganpriors.config import load_params
+from ganpriors.errors import GanpriorsError
+from ganpriors.io import load_checkpoint, load_tensors, save_tensors
+from ganpriors.priors.fitting import fit_prior
+from ganpriors.train import load_generator, train
+
+from conftest import QUICK
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    """A params file, a synthetic prepared dataset and a normal prior file."""
+    raw = yaml.safe_load(QUICK.read_text())
+    raw["defaults"]["train"].update(steps=60, log_every=10, checkpoint_every=10, batch_size=16)
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    g = torch.Generator().manual_seed(0)
+    images = torch.randint(0, 256, (256, 1, 28, 28), generator=g, dtype=torch.uint8)
+    labels = torch.randint(0, 10, (256,), generator=g)
+    save_tensors(tmp_path / "data.safetensors", {"train_images": images, "train_labels": labels,
+                                                 "test_images": images.clone(), "test_labels": labels.clone()})
+    params = load_params(path)
+    fit_prior(params.resolve_run("normal").prior, tmp_path / "prior.safetensors", tmp_path / "prior.json")
+    return tmp_path, params
+
+
+def weights(path: Path) -> dict:
+    return load_tensors(path)[0]
+
+
+def test_same_run_and_seed_gives_bitwise_identical_weights(tiny):
+    root, params = tiny
+    run = params.resolve_run("normal")
+    a = train(run, 0, root / "data.safetensors", root / "prior.safetensors", root / "a", root / "ck", progress=False)
+    b = train(run, 0, root / "data.safetensors", root / "prior.safetensors", root / "b", root / "ck", progress=False)
+    c = train(run, 1, root / "data.safetensors", root / "prior.safetensors", root / "c", root / "ck", progress=False)
+    wa, wb, wc = (weights(root / d / "generator.safetensors") for d in "abc")
+    assert all(torch.equal(wa[k], wb[k]) for k in wa)
+    assert any(not torch.equal(wa[k], wc[k]) for k in wa)
+    assert (root / "a/generator.safetensors").read_bytes() == (root / "b/generator.safetensors").read_bytes()
+    assert a["status"] == b["status"] == c["status"] == "completed" and a["steps"] == 60
+    assert not list((root / "ck").rglob("*.pt"))  # the checkpoint is removed once the outputs exist
+
+
+def _train_cmd(root: Path, out: str) -> list[str]:
+    return ["ganpriors", "--params", str(root / "params.yaml"), "train", "--run", "normal", "--seed", "0",
+            "--data", str(root / "data.safetensors"), "--prior", str(root / "prior.safetensors"),
+            "--out-dir", str(root / out), "--no-progress"]
+
+
+@pytest.mark.parametrize("kill_after_checkpoints", [1, 3])
+def test_sigkill_then_rerun_resumes_and_matches_uninterrupted(tiny, kill_after_checkpoints):
+    root, params = tiny
+    raw = yaml.safe_load((root / "params.yaml").read_text())
+    raw["defaults"]["train"].update(steps=400, checkpoint_every=40)
+    (root / "params.yaml").write_text(yaml.safe_dump(raw))
+    subprocess.run(_train_cmd(root, "full"), cwd=root, check=True, capture_output=True)
+
+    proc = subprocess.Popen(_train_cmd(root, "killed"), cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ckpt_dir = root / ".ganpriors/checkpoints/normal"
+    deadline = time.time() + 120
+    seen = set()
+    while len(seen) < kill_after_checkpoints and time.time() < deadline and proc.poll() is None:
+        for f in ckpt_dir.glob("*.pt") if ckpt_dir.exists() else []:
+            try:
+                seen.add(torch.load(f, weights_only=True)["step"])
+            except Exception:
+                pass  # being replaced right now
+        time.sleep(0.05)
+    assert proc.poll() is None, "training finished before it could be killed; raise steps"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (root / "killed/generator.safetensors").exists()  # no output looks complete
+    assert not [p for p in (root / "killed").glob("*")] if (root / "killed").exists() else True
+
+    done = subprocess.run(_train_cmd(root, "killed"), cwd=root, capture_output=True, text=True, check=True)
+    assert "completed after 400 steps" in done.stdout
+    summary = yaml.safe_load((root / "killed/train.json").read_text())
+    assert summary["resumed_from_step"] >= 40 * kill_after_checkpoints - 40 and summary["resumed_from_step"] > 0
+    wf, wk = weights(root / "full/generator.safetensors"), weights(root / "killed/generator.safetensors")
+    assert all(torch.equal(wf[k], wk[k]) for k in wf)
+    assert (root / "full/train_log.csv").read_text().splitlines()[1].split(",")[:5] == \
+        (root / "killed/train_log.csv").read_text().splitlines()[1].split(",")[:5]
+
+
+def test_huge_learning_rate_is_recorded_as_diverged(tiny):
+    root, params = tiny
+    run = params.resolve_run("normal")
+    run = run.model_copy(update={"train": run.train.model_copy(update={"lr_g": 1.0e30, "lr_d": 1.0e30, "steps": 200})})
+    s = train(run, 0, root / "data.safetensors", root / "prior.safetensors", root / "d", root / "ck", progress=False)
+    assert s["status"] == "diverged" and s["diverged_at_step"] is not None and s["steps"] < 200
+    assert (root / "d/generator.safetensors").exists()
+
+
+class _Exploit:
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_planted_pickle_is_refused(tmp_path):
+    exploit = _Exploit()
+    exploit.marker = tmp_path / "pwned"
+    path = tmp_path / "ckpt.pt"
+    with open(path, "wb") as f:
+        pickle.dump({"generator": exploit}, f)
+    with pytest.raises(GanpriorsError, match="refused to load"):
+        load_checkpoint(path)
+    assert not exploit.marker.exists()
+
+
+def test_truncated_and_wrong_shape_generators_are_reported(tiny):
+    root, params = tiny
+    run = params.resolve_run("normal")
+    train(run, 0, root / "data.safetensors", root / "prior.safetensors", root / "g", root / "ck", progress=False)
+    good = (root / "g/generator.safetensors").read_bytes()
+    (root / "trunc.safetensors").write_bytes(good[: len(good) // 2])
+    with pytest.raises(GanpriorsError, match="unreadable generator checkpoint .* delete it and rerun"):
+        load_generator(root / "trunc.safetensors")
+    tensors, meta = load_tensors(root / "g/generator.safetensors")
+    meta["model"]["g_channels"] *= 2  # the file claims another architecture than its weights
+    save_tensors(root / "wrong.safetensors", tensors, meta)
+    with pytest.raises(GanpriorsError, match="weights do not fit the dcgan generator"):
+        load_generator(root / "wrong.safetensors")
