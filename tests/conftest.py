@@ -19,8 +19,9 @@ needs_dataset = pytest.mark.skipif(
 )
 
 
-def run(cmd: list[str], cwd: Path, check: bool = True, timeout: int = 900) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "DVC_NO_ANALYTICS": "1"}
+def run(cmd: list[str], cwd: Path, check: bool = True, timeout: int = 900,
+        env: dict | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "DVC_NO_ANALYTICS": "1", **(env or {})}
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
@@ -47,10 +48,16 @@ def make_workspace(path: Path, params: Path = QUICK, dvc: bool = False) -> Path:
 
 
 @pytest.fixture(scope="session")
-def snakemake_workspace(tmp_path_factory) -> Path:
-    """The quick configuration run end to end with `snakemake --cores all`."""
+def snakemake_cache(tmp_path_factory) -> Path:
+    """A between-workflow output cache folder (SNAKEMAKE_OUTPUT_CACHE) shared by the session."""
+    return tmp_path_factory.mktemp("snakemake-output-cache")
+
+
+@pytest.fixture(scope="session")
+def snakemake_workspace(tmp_path_factory, snakemake_cache) -> Path:
+    """The quick configuration run end to end with `snakemake --cores all --cache`."""
     ws = make_workspace(tmp_path_factory.mktemp("snakemake"))
-    run(["snakemake", "--cores", "all"], ws)
+    run(["snakemake", "--cores", "all", "--cache"], ws, env={"SNAKEMAKE_OUTPUT_CACHE": str(snakemake_cache)})
     return ws
 
 

@@ -4,13 +4,13 @@ rule classifier:
     input:
         PREPARED,
     output:
-        weights=CLASSIFIER,
-        metrics="results/classifier/metrics.json",
+        multiext("results/classifier/", weights="classifier.safetensors", metrics="metrics.json"),
     params:
         tracked=tracked("classifier"),
     threads: PARAMS.classifier.threads
     log:
         "logs/classifier.log",
+    cache: True
     shell:
         "ganpriors classifier --data {input} --out {output.weights} --metrics {output.metrics}"
         " 2> {log}"
@@ -28,6 +28,7 @@ rule real_features:
     threads: PARAMS.eval.threads
     log:
         "logs/real_features.log",
+    cache: True
     shell:
         "ganpriors real-features --data {input.data} --classifier {input.classifier} --out {output}"
         " 2> {log}"
@@ -48,6 +49,7 @@ rule evaluate:
     threads: PARAMS.eval.threads
     log:
         "logs/evaluate/{run}-seed{seed}.log",
+    cache: True
     shell:
         "ganpriors evaluate --seed {wildcards.seed} --generator {input.generator} --prior {input.prior}"
         " --train-summary {input.summary} --real-features {input.real} --classifier {input.classifier}"

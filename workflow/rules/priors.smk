@@ -2,11 +2,11 @@ rule fit_prior:
     """Each run's latent prior as a file; the non-parametric pmf minimises KL(p || p_mid)
     under the variance floor (parametric families are recorded with their mid-point KL)."""
     output:
-        prior=PRIOR,
-        summary="results/priors/{run}/prior.json",
+        multiext("results/priors/{run}/prior", prior=".safetensors", summary=".json"),
     params:
         tracked=tracked("fit-prior"),
     log:
         "logs/fit_prior/{run}.log",
+    cache: True
     shell:
         "ganpriors fit-prior --run {wildcards.run} --out {output.prior} --summary {output.summary} 2> {log}"

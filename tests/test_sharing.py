@@ -1,0 +1,45 @@
+"""Sharing pinned results: a DVC remote with the run-cache, and Snakemake's between-workflow cache."""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import make_workspace, needs_dataset, run
+
+pytestmark = [pytest.mark.e2e, needs_dataset]
+
+
+def test_fresh_clone_pulls_everything_and_trains_nothing(dvc_workspace, tmp_path):
+    ws = dvc_workspace
+    remote = tmp_path / "remote"
+    run(["dvc", "remote", "add", "-f", "-d", "shared", str(remote)], ws)
+    run(["git", "add", "-A"], ws)
+    run(["git", "commit", "-qm", "results of the quick study"], ws)
+    run(["dvc", "push", "--run-cache"], ws)
+
+    clone = tmp_path / "clone"
+    run(["git", "clone", "-q", str(ws), str(clone)], tmp_path)
+    assert not (clone / "results/runs/normal/seed0/generator.safetensors").exists()
+    run(["dvc", "pull"], clone)
+    assert (clone / "results/runs/normal/seed0/generator.safetensors").read_bytes() == \
+        (ws / "results/runs/normal/seed0/generator.safetensors").read_bytes()
+    assert "Data and pipelines are up to date." in run(["dvc", "status"], clone).stdout
+    repro = run(["dvc", "repro"], clone)
+    assert not re.findall(r"Running stage '([^']+)'", repro.stdout), repro.stdout
+
+
+def test_second_clone_uses_the_snakemake_output_cache(snakemake_workspace, snakemake_cache, tmp_path):
+    ws = make_workspace(tmp_path / "second")
+    env = {"SNAKEMAKE_OUTPUT_CACHE": str(snakemake_cache)}
+    proc = run(["snakemake", "--cores", "all", "--cache"], ws, env=env)
+    log = proc.stdout + proc.stderr
+    executed = set(re.findall(r"^(?:local)?rule (\w+):", log, re.M))
+    # Cached rules are restored from the cache; only the cheap uncached ones run.
+    assert executed.isdisjoint({"train", "evaluate", "classifier", "fit_prior", "real_features"}), executed
+    assert (ws / "results/runs/normal/seed0/generator.safetensors").read_bytes() == \
+        (snakemake_workspace / "results/runs/normal/seed0/generator.safetensors").read_bytes()
+    assert (ws / "results/eval/real_features.safetensors").read_bytes() == \
+        (snakemake_workspace / "results/eval/real_features.safetensors").read_bytes()
