@@ -135,3 +135,33 @@ def test_truncated_and_wrong_shape_generators_are_reported(tiny):
     save_tensors(root / "wrong.safetensors", tensors, meta)
     with pytest.raises(GanpriorsError, match="weights do not fit the dcgan generator"):
         load_generator(root / "wrong.safetensors")
+
+
+def test_output_folder_that_cannot_be_created_is_one_line_error(tiny):
+    root, params = tiny
+    (root / "blocker").write_text("a file where the output folder should be")
+    proc = subprocess.run(_train_cmd(root, "blocker/run"), cwd=root, capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "cannot create output folder" in proc.stderr and proc.stderr.strip().count("\n") == 0
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write into read-only folders")
+def test_read_only_output_folder_is_one_line_error(tiny):
+    root, params = tiny
+    (root / "ro").mkdir()
+    (root / "ro").chmod(0o500)
+    try:
+        proc = subprocess.run(_train_cmd(root, "ro"), cwd=root, capture_output=True, text=True)
+    finally:
+        (root / "ro").chmod(0o700)
+    assert proc.returncode == 2 and "not writable" in proc.stderr
+
+
+def test_missing_dataset_is_one_line_error(tiny, tmp_path):
+    root, params = tiny
+    cmd = _train_cmd(root, "x")
+    cmd[cmd.index("--data") + 1] = str(tmp_path / "nope.safetensors")
+    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "prepared dataset not found; run the stage that produces it" in proc.stderr
+    assert not (root / "x").exists()

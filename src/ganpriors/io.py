@@ -16,20 +16,33 @@ from typing import Any, Iterator
 from ganpriors.errors import GanpriorsError
 
 
+def ensure_output_dir(folder: Path | str) -> Path:
+    """Create `folder` if needed and check it is writable; stages call this before long work."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise GanpriorsError(f"{folder}: cannot create output folder ({exc.strerror}); check the path and permissions") from None
+    if not os.access(folder, os.W_OK):
+        raise GanpriorsError(f"{folder}: output folder is not writable; fix its permissions or choose another path")
+    return folder
+
+
 @contextlib.contextmanager
 def atomic_path(path: Path | str) -> Iterator[Path]:
     """Yield a temporary path next to `path`; rename it onto `path` only if the block succeeds."""
     path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise GanpriorsError(f"{path.parent}: cannot create output folder ({exc.strerror}); check permissions") from None
-    if not os.access(path.parent, os.W_OK):
-        raise GanpriorsError(f"{path.parent}: output folder is not writable; fix its permissions or choose another path")
+    ensure_output_dir(path.parent)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
         yield tmp
         os.replace(tmp, path)
+    except OSError as exc:
+        if exc.filename in (str(tmp), tmp) or exc.filename2 in (str(path), path):
+            raise GanpriorsError(
+                f"{path}: cannot write output ({exc.strerror}); free disk space or fix the folder's permissions"
+            ) from None
+        raise
     finally:
         if tmp.exists():
             tmp.unlink()

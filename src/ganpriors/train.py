@@ -21,7 +21,7 @@ from tqdm import tqdm
 from ganpriors import __version__, registry
 from ganpriors.data.datasets import load_split, to_unit_range
 from ganpriors.device import generator_for, make_deterministic, pick_device
-from ganpriors.io import load_checkpoint, save_checkpoint, save_tensors, sha256_file, write_json, write_text
+from ganpriors.io import ensure_output_dir, load_checkpoint, save_checkpoint, save_tensors, sha256_file, write_json, write_text
 from ganpriors.nets import build_nets
 from ganpriors.priors import load_prior
 
@@ -53,7 +53,6 @@ def train_step(generator, discriminator, opt_g, opt_d, loss, real: torch.Tensor,
 
 def train(run, seed: int, data_path: Path, prior_path: Path, out_dir: Path,
           checkpoint_root: Path = CHECKPOINT_ROOT, progress: bool = True) -> dict:
-    out_dir = Path(out_dir)
     torch.set_num_threads(run.threads)
     device = pick_device(run.device)
     deterministic = make_deterministic(device)
@@ -62,6 +61,7 @@ def train(run, seed: int, data_path: Path, prior_path: Path, out_dir: Path,
     prior = load_prior(prior_path)
     split = load_split(data_path, "train")
     images = to_unit_range(split.images).to(device)
+    out_dir = ensure_output_dir(out_dir)  # inputs are readable: fail now, not after training
     torch.manual_seed(seed)  # network initialisation
     generator, discriminator = build_nets(run.model, tuple(images.shape[1:]))
     generator.to(device)
@@ -127,7 +127,6 @@ def train(run, seed: int, data_path: Path, prior_path: Path, out_dir: Path,
 
     meta = {"run": run.name, "seed": seed, "model": run.model.model_dump(), "prior": prior.spec.model_dump(),
             "steps": step, "status": status}
-    out_dir.mkdir(parents=True, exist_ok=True)
     save_tensors(out_dir / "generator.safetensors", generator.state_dict(), meta)
     buf = io.StringIO()
     writer = csv.writer(buf)
