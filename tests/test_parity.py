@@ -42,6 +42,10 @@ def test_same_inputs(views):
     smk, dvc = views
     for cmd, job in smk.items():
         deps = dvc[cmd].inputs
+        # Snakemake's params stamps are its counterpart of DVC's params deps (checked below).
+        inputs = {p for p in job.inputs if not p.startswith(".ganpriors/params/")}
+        assert len(job.inputs) - len(inputs) == (1 if dvc[cmd].params else 0), cmd
+        job.inputs = inputs
         missing = [p for p in job.inputs if not covered(p, deps)]
         unused = [d for d in deps if not any(covered(p, {d}) for p in job.inputs)]
         assert not missing and not unused, f"{cmd}: not declared in DVC {missing}; not in Snakemake {unused}"

@@ -30,6 +30,23 @@ def test_fresh_clone_pulls_everything_and_trains_nothing(dvc_workspace, tmp_path
     repro = run(["dvc", "repro"], clone)
     assert not re.findall(r"Running stage '([^']+)'", repro.stdout), repro.stdout
 
+    # DVC then Snakemake: reconcile the restored files' times, then Snakemake has nothing to do,
+    # and a later params edit still reruns exactly what it affects.
+    run(["ganpriors", "reconcile"], clone)
+    dry = run(["snakemake", "-n", "--cores", "1"], clone)
+    assert "Nothing to be done" in dry.stdout + dry.stderr, dry.stdout[-2000:]
+    text = (clone / "params.yaml").read_text()
+    (clone / "params.yaml").write_text(text.replace("  decimals: 2", "  decimals: 4").replace("  decimals: 3", "  decimals: 4"))
+    again = run(["snakemake", "--cores", "all"], clone)
+    assert set(re.findall(r"^(?:local)?rule (\w+):", again.stdout + again.stderr, re.M)) == {"report", "all"}
+
+
+def test_reconcile_refuses_outputs_that_dvc_does_not_vouch_for(dvc_workspace, tmp_path):
+    clone = tmp_path / "stale"
+    run(["git", "clone", "-q", str(dvc_workspace), str(clone)], tmp_path)  # nothing pulled
+    proc = run(["ganpriors", "reconcile"], clone, check=False)
+    assert proc.returncode == 2 and "run `dvc pull` (or `dvc repro`) first" in proc.stderr
+
 
 def test_second_clone_uses_the_snakemake_output_cache(snakemake_workspace, snakemake_cache, tmp_path):
     ws = make_workspace(tmp_path / "second")

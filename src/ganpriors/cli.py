@@ -97,6 +97,29 @@ def cmd_report(args):
         print(f"wrote {path}")
 
 
+def cmd_reconcile(args):
+    """After `dvc pull`/`dvc checkout`: make Snakemake accept the restored outputs.
+
+    The restored files have arbitrary modification times, so Snakemake's mtime rule would rerun
+    jobs whose outputs are in fact current. Only when DVC confirms that every output matches
+    dvc.lock are the outputs touched in DAG order (`snakemake --touch`); params edits made later
+    still rerun what they affect, through the params stamp files that are rule inputs.
+    """
+    import subprocess
+
+    status = subprocess.run(["dvc", "status", "--quiet"], capture_output=True, text=True)
+    if status.returncode != 0:
+        raise GanpriorsError(
+            "dvc status reports outputs that differ from dvc.lock; run `dvc pull` (or `dvc repro`) first, "
+            "then `ganpriors reconcile`"
+        )
+    touched = subprocess.run(["snakemake", "--touch", "--cores", "1", "--quiet"], capture_output=True, text=True)
+    if touched.returncode != 0:
+        tail = (touched.stderr or touched.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise GanpriorsError(f"snakemake --touch failed: {tail[0]}")
+    print("outputs restored by DVC are now up to date for Snakemake (`snakemake -n` has nothing to do)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ganpriors", description=__doc__.splitlines()[0])
     parser.add_argument("--params", default="params.yaml", help="the study's params file (default: params.yaml)")
@@ -109,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     stage("check", cmd_check, "validate params.yaml and exit")
+    stage("reconcile", cmd_reconcile, "after dvc pull: mark DVC-verified outputs as up to date for Snakemake")
     p = stage("download", cmd_download, "fetch and verify the dataset's IDX files")
     p.add_argument("--out-dir", required=True)
     p = stage("prepare", cmd_prepare, "IDX files -> one safetensors file of uint8 images and labels")

@@ -377,6 +377,29 @@ def _sorted(value: Any) -> Any:
     return value
 
 
+def write_params_stamp(raw: dict, stage: str, folder: Path | str, **wildcards: str) -> str | None:
+    """Write a stage's params to `folder/<stage>[-<run>].json` when they differ from the file's.
+
+    Snakemake rules take this file as an input, so a params edit makes it newer than the outputs
+    and triggers a rerun through Snakemake's mtime rule. Unlike Snakemake's own params tracking,
+    this needs no .snakemake/ metadata, which is local to one clone: it keeps working on outputs
+    restored by `dvc pull` (after `ganpriors reconcile`). Returns None for stages without params.
+    """
+    import json
+
+    tracked = stage_params(raw, stage, **wildcards)
+    if not tracked:
+        return None
+    name = stage + (f"-{wildcards['run']}" if "{run}" in "".join(STAGE_PARAMS[stage]) else "")
+    path = Path(folder) / f"{name}.json"
+    text = json.dumps(tracked, sort_keys=True, indent=1) + "\n"
+    if not path.is_file() or path.read_text() != text:
+        from ganpriors.io import write_text
+
+        write_text(path, text)
+    return str(path)
+
+
 def stage_params(raw: dict, stage: str, **wildcards: str) -> dict:
     """The params sub-trees a stage depends on, key-sorted (Snakemake compares their repr)."""
     keys = [k.format(**wildcards) for k in STAGE_PARAMS[stage]]

@@ -1,7 +1,7 @@
 # Shared helpers: validated params, output paths, and the params each stage depends on.
 import sys
 
-from ganpriors.config import read_yaml, stage_params, validate_params
+from ganpriors.config import read_yaml, stage_params, validate_params, write_params_stamp
 from ganpriors.errors import GanpriorsError
 
 try:
@@ -26,6 +26,16 @@ def tracked(stage):
     """Snakemake reruns a job when the repr of its params changes: pass the key-sorted sub-trees
     that the stage reads (the same keys dvc.yaml lists)."""
     return lambda wildcards: stage_params(config, stage, **dict(wildcards.items()))
+
+
+PARAMS_STAMPS = ".ganpriors/params"
+
+
+def params_stamp(stage):
+    """Input function: the stage's params as a file, rewritten only when they change, so that
+    Snakemake's mtime rule reruns the job on an edit even without .snakemake metadata (which is
+    not shared, e.g. for outputs restored by `dvc pull`)."""
+    return lambda wildcards: write_params_stamp(config, stage, PARAMS_STAMPS, **dict(wildcards.items())) or []
 
 
 wildcard_constraints:

@@ -1,5 +1,7 @@
 rule download:
     """The four Fashion-MNIST IDX files from the first mirror that passes SHA-256 verification."""
+    input:
+        params_stamp=params_stamp("download"),
     output:
         expand(f"{RAW_DIR}/{{name}}", name=RAW_FILES),
     params:

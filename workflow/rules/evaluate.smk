@@ -2,7 +2,8 @@ rule classifier:
     """The evaluation feature extractor: a CNN trained on the training split (>= 90% test accuracy),
     registered with torch-fidelity in place of Inception."""
     input:
-        PREPARED,
+        data=PREPARED,
+        params_stamp=params_stamp("classifier"),
     output:
         multiext("results/classifier/", weights="classifier.safetensors", metrics="metrics.json"),
     params:
@@ -12,7 +13,7 @@ rule classifier:
         "logs/classifier.log",
     cache: True
     shell:
-        "ganpriors classifier --data {input} --out {output.weights} --metrics {output.metrics}"
+        "ganpriors classifier --data {input.data} --out {output.weights} --metrics {output.metrics}"
         " 2> {log}"
 
 
@@ -21,6 +22,7 @@ rule real_features:
     input:
         data=PREPARED,
         classifier=CLASSIFIER,
+        params_stamp=params_stamp("real-features"),
     output:
         REAL_FEATURES,
     params:
@@ -42,6 +44,7 @@ rule evaluate:
         summary=rules.train.output.summary,
         real=REAL_FEATURES,
         classifier=CLASSIFIER,
+        params_stamp=params_stamp("evaluate"),
     output:
         f"{RUN_DIR}/metrics.json",
     params:

@@ -1,6 +1,8 @@
 rule fit_prior:
     """Each run's latent prior as a file; the non-parametric pmf minimises KL(p || p_mid)
     under the variance floor (parametric families are recorded with their mid-point KL)."""
+    input:
+        params_stamp=params_stamp("fit-prior"),
     output:
         multiext("results/priors/{run}/prior", prior=".safetensors", summary=".json"),
     params:

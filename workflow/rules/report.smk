@@ -14,6 +14,7 @@ rule report:
         generators=expand(f"{RUN_DIR}/generator.safetensors", run=RUNS, seed=SEEDS),
         priors=expand(PRIOR, run=RUNS),
         summaries=expand("results/priors/{run}/prior.json", run=RUNS),
+        params_stamp=params_stamp("report"),
     output:
         REPORT_TABLES + REPORT_FIGURES,
     params:

@@ -3,6 +3,7 @@ rule train:
     input:
         data=PREPARED,
         prior=PRIOR,
+        params_stamp=params_stamp("train"),
     output:
         multiext(f"{RUN_DIR}/", generator="generator.safetensors", log_csv="train_log.csv", summary="train.json"),
     params:
