@@ -55,27 +55,40 @@ def _payload(raw: bytes) -> bytes:
     return raw
 
 
-def fetch_file(name: str, sha256: str, sources: list[str], dest: Path, timeout: float = 60.0) -> str:
-    """Write the verified, decompressed payload of `name` to `dest`; return the source used."""
+def fetch_payload(name: str, sha256: str, sources: list[str], timeout: float = 60.0) -> tuple[bytes, str]:
+    """The verified, decompressed payload of `name` and the source it came from."""
     reasons = []
     for source in sources:
         try:
             payload = _payload(_read_source(source, name, timeout))
-        except (OSError, ValueError, EOFError, zlib.error, urllib.error.URLError, http.client.HTTPException) as exc:
-            reasons.append(f"{source}: {getattr(exc, 'reason', None) or exc!r}")
+        except urllib.error.URLError as exc:
+            reasons.append(f"{source}: {exc.reason}")
+            continue
+        except (OSError, ValueError, EOFError, zlib.error, http.client.HTTPException) as exc:
+            reasons.append(f"{source}: {type(exc).__name__}: {exc}")
             continue
         digest = hashlib.sha256(payload).hexdigest()
         if digest != sha256:
             reasons.append(f"{source}: checksum mismatch (sha256 {digest[:12]}..., expected {sha256[:12]}...)")
             continue
-        with atomic_path(dest) as tmp:
-            tmp.write_bytes(payload)
-        return source
+        return payload, source
     raise GanpriorsError(
         f"could not fetch {name}: " + "; ".join(reasons)
         + ". Fix: `apt-get install dataset-fashion-mnist`, or give a reachable mirror in params.yaml data.sources"
     )
 
 
+def fetch_file(name: str, sha256: str, sources: list[str], dest: Path, timeout: float = 60.0) -> str:
+    payload, source = fetch_payload(name, sha256, sources, timeout)
+    with atomic_path(dest) as tmp:
+        tmp.write_bytes(payload)
+    return source
+
+
 def fetch_all(files: dict[str, str], sources: list[str], out_dir: Path, timeout: float = 60.0) -> dict[str, str]:
-    return {name: fetch_file(name, digest, sources, Path(out_dir) / name, timeout) for name, digest in files.items()}
+    """Fetch and verify every file first; write them only when all succeeded (no partial set)."""
+    fetched = {name: fetch_payload(name, digest, sources, timeout) for name, digest in files.items()}
+    for name, (payload, _) in fetched.items():
+        with atomic_path(Path(out_dir) / name) as tmp:
+            tmp.write_bytes(payload)
+    return {name: source for name, (_, source) in fetched.items()}

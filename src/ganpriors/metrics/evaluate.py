@@ -108,6 +108,9 @@ def evaluate_run(settings, seed: int, generator_path: Path, prior_path: Path, tr
     device = pick_device(settings.device)
     summary = read_json(train_summary, "training summary")
     real, real_meta = load_tensors(real_features, "real-data features")
+    if not {"split", "n", "feature_extractor", "weights_sha256"} <= set(real_meta):
+        raise GanpriorsError(f"{real_features}: real-data features lack their protocol metadata; "
+                             "delete the file and rerun the real-features stage")
     protocol = {
         "dataset": "fashion-mnist", "split": real_meta["split"], "n_real": real_meta["n"],
         "n_fake": settings.fake.n, "feature_extractor": real_meta["feature_extractor"],
