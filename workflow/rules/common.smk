@@ -28,6 +28,13 @@ def tracked(stage):
     return lambda wildcards: stage_params(config, stage, **dict(wildcards.items()))
 
 
+def job_wildcards(wildcards):
+    """A cached rule's wildcards as a param: Snakemake's output-cache key hashes the rule's
+    shell template, params and input provenance, not the formatted command, so without this the
+    seeds of one run (same inputs, same params) would share one cache entry."""
+    return dict(wildcards.items())
+
+
 PARAMS_STAMPS = ".ganpriors/params"
 
 

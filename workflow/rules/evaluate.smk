@@ -49,6 +49,7 @@ rule evaluate:
         f"{RUN_DIR}/metrics.json",
     params:
         tracked=tracked("evaluate"),
+        wildcards=job_wildcards,
     threads: PARAMS.eval.threads
     log:
         "logs/evaluate/{run}-seed{seed}.log",

@@ -7,6 +7,7 @@ rule fit_prior:
         multiext("results/priors/{run}/prior", prior=".safetensors", summary=".json"),
     params:
         tracked=tracked("fit-prior"),
+        wildcards=job_wildcards,
     log:
         "logs/fit_prior/{run}.log",
     cache: True

@@ -8,6 +8,7 @@ rule train:
         multiext(f"{RUN_DIR}/", generator="generator.safetensors", log_csv="train_log.csv", summary="train.json"),
     params:
         tracked=tracked("train"),
+        wildcards=job_wildcards,
     threads: lambda wildcards: PARAMS.resolve_run(wildcards.run).threads
     log:
         "logs/train/{run}-seed{seed}.log",
