@@ -53,6 +53,7 @@ def test_same_run_and_seed_gives_bitwise_identical_weights(tiny):
     assert any(not torch.equal(wa[k], wc[k]) for k in wa)
     assert (root / "a/generator.safetensors").read_bytes() == (root / "b/generator.safetensors").read_bytes()
     assert a["status"] == b["status"] == c["status"] == "completed" and a["steps"] == 60
+    assert a["deterministic"] is True and a["nondeterministic_operations"] == []
     assert not list((root / "ck").rglob("*.pt"))  # the checkpoint is removed once the outputs exist
 
 
@@ -165,3 +166,33 @@ def test_missing_dataset_is_one_line_error(tiny, tmp_path):
     assert proc.returncode == 2
     assert "prepared dataset not found; run the stage that produces it" in proc.stderr
     assert not (root / "x").exists()
+
+
+def test_nondeterminism_monitor_records_ops_without_deterministic_kernels():
+    import warnings
+
+    from ganpriors.device import NondeterminismMonitor
+
+    with NondeterminismMonitor() as quiet:
+        torch.ones(3).sum()
+    with NondeterminismMonitor() as noisy:
+        warnings.warn("scatter_add_cuda_kernel does not have a deterministic implementation, but you set ...")
+    assert quiet.deterministic and not noisy.deterministic
+    assert noisy.operations == ["scatter_add_cuda_kernel does not have a deterministic implementation, but you set ..."]
+
+
+def test_inception_without_local_weights_is_a_clear_error(tmp_path):
+    from ganpriors.config import FeatureExtractorSettings
+    from ganpriors.metrics.features import InceptionFeatures
+
+    settings = FeatureExtractorSettings(name="inception-v3-compat", weights=str(tmp_path / "missing.pth"))
+    with pytest.raises(GanpriorsError, match="inception-v3-compat needs a local weights file"):
+        InceptionFeatures.build(settings, tmp_path / "clf", torch.device("cpu"))
+    exploit = _Exploit()
+    exploit.marker = tmp_path / "pwned"
+    with open(tmp_path / "evil.pth", "wb") as f:
+        pickle.dump({"w": exploit}, f)
+    settings = FeatureExtractorSettings(name="inception-v3-compat", weights=str(tmp_path / "evil.pth"))
+    with pytest.raises(GanpriorsError, match="refused to load Inception weights"):
+        InceptionFeatures.build(settings, tmp_path / "clf", torch.device("cpu"))
+    assert not exploit.marker.exists()

@@ -15,14 +15,48 @@ def pick_device(requested: str) -> torch.device:
     return torch.device(requested)
 
 
-def make_deterministic(device: torch.device) -> bool:
-    """Ask for deterministic kernels; returns whether the run can be expected to be bitwise reproducible."""
+def make_deterministic(device: torch.device) -> None:
+    """Ask for deterministic kernels. With warn_only, an operation that has no deterministic
+    variant (some CUDA kernels) warns instead of failing; NondeterminismMonitor records it."""
+    import os
+
+    # cuBLAS is deterministic only with a fixed workspace; must be set before CUDA initialises.
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     torch.use_deterministic_algorithms(True, warn_only=True)
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = False
         torch.backends.cudnn.deterministic = True
-        return True  # with warn_only, a kernel without a deterministic variant warns; recorded in logs
-    return True
+
+
+class NondeterminismMonitor:
+    """Context manager: collects PyTorch's 'no deterministic implementation' warnings.
+
+    `deterministic` is False when any operation of the run had no deterministic variant on this
+    device; `operations` lists their messages. Other warnings pass through unchanged.
+    """
+
+    def __enter__(self):
+        import warnings
+
+        self._ctx = warnings.catch_warnings(record=True)
+        self._caught = self._ctx.__enter__()
+        warnings.simplefilter("always")
+        return self
+
+    def __exit__(self, *exc):
+        import warnings
+
+        self._ctx.__exit__(*exc)
+        self.operations = sorted({str(w.message).split("\n")[0] for w in self._caught
+                                  if "deterministic" in str(w.message)})
+        for w in self._caught:
+            if "deterministic" not in str(w.message):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        return False
+
+    @property
+    def deterministic(self) -> bool:
+        return not self.operations
 
 
 def generator_for(device: torch.device, seed: int) -> torch.Generator:

@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from ganpriors import __version__, registry
 from ganpriors.data.datasets import load_split, to_unit_range
-from ganpriors.device import generator_for, make_deterministic, pick_device
+from ganpriors.device import NondeterminismMonitor, generator_for, make_deterministic, pick_device
 from ganpriors.io import ensure_output_dir, load_checkpoint, save_checkpoint, save_tensors, sha256_file, write_json, write_text
 from ganpriors.nets import build_nets
 from ganpriors.priors import load_prior
@@ -55,7 +55,7 @@ def train(run, seed: int, data_path: Path, prior_path: Path, out_dir: Path,
           checkpoint_root: Path = CHECKPOINT_ROOT, progress: bool = True) -> dict:
     torch.set_num_threads(run.threads)
     device = pick_device(run.device)
-    deterministic = make_deterministic(device)
+    make_deterministic(device)
     cfg = run.train
 
     prior = load_prior(prior_path)
@@ -103,25 +103,26 @@ def train(run, seed: int, data_path: Path, prior_path: Path, out_dir: Path,
                mininterval=10.0, unit="step")
     generator.train()
     discriminator.train()
-    while step < cfg.steps:
-        if pos + bs > len(order):
-            order, pos = torch.randperm(len(images), generator=data_rng), 0
-        real = images[order[pos: pos + bs].to(device)]
-        pos += bs
-        z = prior.sample(bs, run.model.z_dim, z_rng, device)
-        loss_d, loss_g, d_real, d_fake = train_step(generator, discriminator, opt_g, opt_d, loss, real, z)
-        step += 1
-        bar.update(1)
+    with NondeterminismMonitor() as monitor:
+        while step < cfg.steps:
+            if pos + bs > len(order):
+                order, pos = torch.randperm(len(images), generator=data_rng), 0
+            real = images[order[pos: pos + bs].to(device)]
+            pos += bs
+            z = prior.sample(bs, run.model.z_dim, z_rng, device)
+            loss_d, loss_g, d_real, d_fake = train_step(generator, discriminator, opt_g, opt_d, loss, real, z)
+            step += 1
+            bar.update(1)
 
-        if step % cfg.log_every == 0 or step == cfg.steps:
-            ld, lg = loss_d.detach().item(), loss_g.detach().item()
-            rows.append([step, ld, lg, torch.sigmoid(d_real.detach()).mean().item(), torch.sigmoid(d_fake.detach()).mean().item(),
-                         elapsed_before + time.perf_counter() - start])
-            if not (math.isfinite(ld) and math.isfinite(lg)):
-                status, diverged_at = "diverged", step
-                break
-        if step % cfg.checkpoint_every == 0 and step < cfg.steps:
-            save_progress()
+            if step % cfg.log_every == 0 or step == cfg.steps:
+                ld, lg = loss_d.detach().item(), loss_g.detach().item()
+                rows.append([step, ld, lg, torch.sigmoid(d_real.detach()).mean().item(), torch.sigmoid(d_fake.detach()).mean().item(),
+                             elapsed_before + time.perf_counter() - start])
+                if not (math.isfinite(ld) and math.isfinite(lg)):
+                    status, diverged_at = "diverged", step
+                    break
+            if step % cfg.checkpoint_every == 0 and step < cfg.steps:
+                save_progress()
     bar.close()
     seconds = elapsed_before + time.perf_counter() - start
 
@@ -139,7 +140,9 @@ def train(run, seed: int, data_path: Path, prior_path: Path, out_dir: Path,
         "resumed_from_step": resumed_from,
         "device": str(device),
         "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
-        "deterministic_algorithms": deterministic,
+        # False when an operation had no deterministic kernel on this device (e.g. some CUDA ops).
+        "deterministic": monitor.deterministic,
+        "nondeterministic_operations": monitor.operations,
         "threads": torch.get_num_threads(),
         "seconds": round(seconds, 3),
         "steps_per_second": round((step - resumed_from) / max(time.perf_counter() - start, 1e-9), 3),

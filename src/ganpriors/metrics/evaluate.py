@@ -121,7 +121,8 @@ def evaluate_run(settings, seed: int, generator_path: Path, prior_path: Path, tr
         "ganpriors": __version__, "torch_fidelity": torch_fidelity.__version__,
     }
     result = {"run": summary["run"], "seed": seed, "status": summary["status"], "protocol": protocol,
-              "train": {k: summary.get(k) for k in ("steps", "seconds", "device", "diverged_at_step")}}
+              "train": {k: summary.get(k) for k in ("steps", "seconds", "device", "diverged_at_step", "deterministic",
+                                                     "nondeterministic_operations")}}
     if summary["status"] != "completed":
         # A diverged run is reported as such instead of failing the whole reproduction.
         result["scores"] = None
