@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import ast
-import base64
 import json
 import re
 import shlex
@@ -77,6 +76,3 @@ def dvc_jobs(ws: Path) -> dict[str, Job]:
             jobs[cmd] = job
     return jobs
 
-
-def _decode(name: str) -> str:
-    return base64.urlsafe_b64decode(name + "=" * (-len(name) % 4)).decode()
