@@ -108,6 +108,12 @@ def load_tensors(path: Path | str, what: str = "tensor file") -> tuple[dict, dic
     return tensors, meta
 
 
+def state_dict_mismatch(exc: RuntimeError) -> str:
+    """The informative line of load_state_dict's error (the first is only a header)."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[1] if len(lines) > 1 else (lines[0] if lines else "mismatch")
+
+
 def save_checkpoint(path: Path | str, state: dict) -> None:
     import torch
 
@@ -125,9 +131,12 @@ def load_checkpoint(path: Path | str, what: str = "checkpoint") -> dict:
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
-        first = str(exc).splitlines()[0] if str(exc) else "unsafe content"
+        # Name the offending object; PyTorch's own first line advises weights_only=False, which
+        # is exactly what must not be done with a file from a shared cache.
+        lines = [l.strip() for l in str(exc).splitlines() if "Unsupported" in l or "GLOBAL" in l]
+        detail = lines[0] if lines else "unsafe pickle content"
         raise GanpriorsError(
-            f"{path}: refused to load {what}: it holds objects other than tensors and plain values ({first}); "
+            f"{path}: refused to load {what}: it holds objects other than tensors and plain values ({detail}); "
             "delete it, it may be malicious or from an incompatible version"
         ) from None
     except (RuntimeError, EOFError, OSError, ValueError) as exc:

@@ -161,7 +161,7 @@ def load_generator(path: Path, device: torch.device | str = "cpu"):
     """Rebuild a generator from its safetensors file (architecture from the file's metadata)."""
     from ganpriors.config import ModelSettings
     from ganpriors.errors import GanpriorsError
-    from ganpriors.io import load_tensors
+    from ganpriors.io import load_tensors, state_dict_mismatch
 
     tensors, meta = load_tensors(path, "generator checkpoint")
     try:
@@ -174,6 +174,6 @@ def load_generator(path: Path, device: torch.device | str = "cpu"):
     except RuntimeError as exc:
         raise GanpriorsError(
             f"{path}: weights do not fit the {model.net} generator described in its metadata "
-            f"({str(exc).splitlines()[0]}); rerun its train stage"
+            f"({state_dict_mismatch(exc)}); rerun its train stage"
         ) from None
     return generator.to(device).eval(), meta

@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from ganpriors.data.datasets import load_split, to_unit_range
 from ganpriors.errors import GanpriorsError
-from ganpriors.io import load_tensors, save_tensors, write_json
+from ganpriors.io import load_tensors, save_tensors, state_dict_mismatch, write_json
 from ganpriors.nets.classifier import SmallCNN
 
 
@@ -77,6 +77,6 @@ def load_classifier(path: Path) -> SmallCNN:
     try:
         model.load_state_dict(tensors)
     except RuntimeError as exc:
-        raise GanpriorsError(f"{path}: weights do not fit the classifier ({str(exc).splitlines()[0]}); "
+        raise GanpriorsError(f"{path}: weights do not fit the classifier ({state_dict_mismatch(exc)}); "
                              "rerun the classifier stage") from None
     return model.eval()
