@@ -105,3 +105,10 @@ def test_snakemake_refuses_bad_params_before_running_anything(tmp_path):
     assert proc.returncode != 0
     assert "report.spread = 'variance': Input should be 'std' or 'sem'" in proc.stdout + proc.stderr
     assert not (ws / "data").exists() and not (ws / "results").exists()
+
+
+def test_every_registered_prior_has_a_spec_and_vice_versa():
+    from ganpriors import registry
+    from ganpriors.priors.specs import SPEC_BY_KIND
+
+    assert set(registry.PRIORS) == set(SPEC_BY_KIND)

@@ -257,9 +257,7 @@ def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
     while parts:
         part = parts.pop(0)
         if part == "prior" and parts and parts[0] in registry.PRIORS:
-            kind = parts.pop(0)
-            current = next(c for c in specs.Strict.__subclasses__() if c.model_fields.get("kind") and
-                           c.model_fields["kind"].annotation.__args__ == (kind,))
+            current = specs.SPEC_BY_KIND[parts.pop(0)]
             continue
         fields = getattr(current, "model_fields", None)
         if fields is None or part not in fields:

@@ -5,10 +5,11 @@ from ganpriors.config import read_yaml, stage_params, validate_params, write_par
 from ganpriors.errors import GanpriorsError
 
 try:
-    PARAMS = validate_params(read_yaml("params.yaml"))
+    RAW_PARAMS = read_yaml("params.yaml")
+    PARAMS = validate_params(RAW_PARAMS)
 except GanpriorsError as exc:
     sys.exit(f"ganpriors: error: {exc}")
-if config != read_yaml("params.yaml"):
+if config != RAW_PARAMS:
     sys.exit("ganpriors: error: --config/--configfile overrides are not seen by the stages; edit params.yaml instead")
 
 RUNS = list(PARAMS.runs)

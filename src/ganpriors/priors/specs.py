@@ -71,7 +71,7 @@ class NonParametricSpec(Strict):
         return self
 
 
-PriorSpec = Annotated[
-    Union[NormalSpec, UniformSpec, GammaSpec, CauchySpec, NonParametricSpec],
-    Field(discriminator="kind"),
-]
+SPECS = (NormalSpec, UniformSpec, GammaSpec, CauchySpec, NonParametricSpec)
+SPEC_BY_KIND = {spec.model_fields["kind"].annotation.__args__[0]: spec for spec in SPECS}
+
+PriorSpec = Annotated[Union[SPECS], Field(discriminator="kind")]
