@@ -1,6 +1,7 @@
 """Adversarial losses, looked up by params `train.loss` (see ganpriors.registry).
 
-Each loss maps discriminator outputs to (discriminator loss, generator loss) terms.
+A loss computes the discriminator's and the generator's objective from the discriminator itself
+(WGAN-GP needs it for the gradient penalty) and the real and fake batches.
 """
 from __future__ import annotations
 
@@ -8,20 +9,76 @@ import torch
 from torch.nn import functional as F
 
 
-class NonSaturatingLoss:
+class AdversarialLoss:
+    @classmethod
+    def from_settings(cls, train_settings, rng: torch.Generator):
+        """Build from params `train` (and a generator for any randomness the loss draws)."""
+        return cls()
+
+    def discriminator_loss(self, discriminator, real: torch.Tensor, fake: torch.Tensor):
+        """-> (loss, D(real), D(fake)); `fake` is already detached from the generator."""
+        d_real, d_fake = discriminator(real), discriminator(fake)
+        return self.discriminator(d_real, d_fake), d_real, d_fake
+
+    def generator_loss(self, discriminator, fake: torch.Tensor) -> torch.Tensor:
+        return self.generator(discriminator(fake))
+
+    def discriminator(self, real_out: torch.Tensor, fake_out: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def generator(self, fake_out: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def score(self, out: torch.Tensor) -> torch.Tensor:
+        """What the training log shows for D's output: a probability for logit losses."""
+        return torch.sigmoid(out)
+
+
+class NonSaturatingLoss(AdversarialLoss):
     """The original GAN loss with the non-saturating generator objective (DCGAN)."""
 
-    def discriminator(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    def discriminator(self, real_logits, fake_logits):
         return (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
                 + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
 
-    def generator(self, fake_logits: torch.Tensor) -> torch.Tensor:
+    def generator(self, fake_logits):
         return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
 
 
-class HingeLoss:
+class HingeLoss(AdversarialLoss):
     def discriminator(self, real_logits, fake_logits):
         return F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean()
 
     def generator(self, fake_logits):
         return -fake_logits.mean()
+
+
+class WassersteinGPLoss(AdversarialLoss):
+    """WGAN-GP (Gulrajani et al. 2017): critic E[D(fake)] - E[D(real)] plus
+    gp_weight * E[(||grad_x D(x_hat)||_2 - 1)^2] on random interpolates x_hat of real and fake.
+    A critic with several outputs (an embedding) is averaged over them."""
+
+    def __init__(self, gp_weight: float = 10.0, generator: torch.Generator | None = None):
+        self.gp_weight = gp_weight
+        self.rng = generator  # draws the interpolation weights; part of the run's resumable state
+
+    @classmethod
+    def from_settings(cls, train_settings, rng):
+        return cls(train_settings.gp_weight, rng)
+
+    def discriminator_loss(self, discriminator, real, fake):
+        d_real, d_fake = discriminator(real), discriminator(fake)
+        alpha = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), generator=self.rng, device=real.device)
+        x_hat = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+        grad, = torch.autograd.grad(discriminator(x_hat).sum(), x_hat, create_graph=True)
+        penalty = ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+        return self.discriminator(d_real, d_fake) + self.gp_weight * penalty, d_real, d_fake
+
+    def discriminator(self, real_out, fake_out):
+        return fake_out.mean() - real_out.mean()
+
+    def generator(self, fake_out):
+        return -fake_out.mean()
+
+    def score(self, out):
+        return out  # critic values are not probabilities

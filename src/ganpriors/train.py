@@ -13,6 +13,7 @@ import json
 import math
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -20,13 +21,24 @@ from tqdm import tqdm
 
 from ganpriors import __version__, registry
 from ganpriors.data.datasets import load_split, to_unit_range
+from ganpriors.data.views import apply_view
 from ganpriors.device import NondeterminismMonitor, generator_for, make_deterministic, pick_device
 from ganpriors.io import ensure_output_dir, load_checkpoint, save_checkpoint, save_tensors, sha256_file, write_json, write_text
 from ganpriors.nets import build_nets
-from ganpriors.priors import load_prior
+from ganpriors.priors import build_prior, load_prior
+from ganpriors.regularisers import build_regularisers
+from ganpriors.regularisers.base import StepContext
 
 LOG_COLUMNS = ["step", "loss_d", "loss_g", "d_real", "d_fake", "seconds"]
 CHECKPOINT_ROOT = Path(".ganpriors/checkpoints")
+PRIOR_PREFIX, AUX_PREFIX = "prior.", "aux."  # keys of learned priors and auxiliary nets in generator files
+
+
+@dataclass
+class TrainingData:
+    images: torch.Tensor  # float in [-1, 1], on the training device
+    labels: torch.Tensor  # group labels of the run's view (used only by supervised regularisers)
+    n_groups: int
 
 
 def run_fingerprint(run, seed: int, prior_sha: str, data_sha: str) -> str:
@@ -35,20 +47,93 @@ def run_fingerprint(run, seed: int, prior_sha: str, data_sha: str) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def train_step(generator, discriminator, opt_g, opt_d, loss, real: torch.Tensor, z: torch.Tensor):
-    """One alternating update: discriminator on real vs detached fakes, then generator."""
-    fake = generator(z)
-    d_real, d_fake = discriminator(real), discriminator(fake.detach())
-    loss_d = loss.discriminator(d_real, d_fake)
-    opt_d.zero_grad(set_to_none=True)
-    loss_d.backward()
-    opt_d.step()
+def load_training_data(data_path: Path, view, device) -> TrainingData:
+    split = load_split(data_path, "train")
+    viewed = apply_view(split.images, split.labels, view)
+    return TrainingData(to_unit_range(viewed.images).to(device), viewed.labels.to(device), viewed.n_groups)
 
-    loss_g = loss.generator(discriminator(fake))
+
+def build_loss(cfg, rng: torch.Generator):
+    cls = registry.resolve(registry.LOSSES, cfg.loss)
+    return cls.from_settings(cfg, rng)
+
+
+class Batches:
+    """Real batches in a seeded random order, reshuffled at each pass; resumable."""
+
+    def __init__(self, images: torch.Tensor, batch_size: int, rng: torch.Generator):
+        self.images, self.bs, self.rng = images, batch_size, rng
+        self.order, self.pos = torch.randperm(len(images), generator=rng), 0
+
+    def next(self) -> torch.Tensor:
+        if self.pos + self.bs > len(self.order):
+            self.order, self.pos = torch.randperm(len(self.images), generator=self.rng), 0
+        batch = self.images[self.order[self.pos: self.pos + self.bs].to(self.images.device)]
+        self.pos += self.bs
+        return batch
+
+
+def train_step(step: int, generator, discriminator, prior, opt_g, opt_d, loss, regularisers: dict,
+               batches: Batches, z_dim: int, n_critic: int, z_rng: torch.Generator):
+    """n_critic discriminator updates on real vs detached fakes, then one generator update on the
+    last fakes; regularisers add their terms and train their own networks alongside."""
+    for _ in range(n_critic):
+        real = batches.next()
+        z, info = prior.sample_with_info(real.shape[0], z_dim, z_rng, real.device)
+        fake = generator(z)
+        loss_d, d_real, d_fake = loss.discriminator_loss(discriminator, real, fake.detach())
+        ctx = StepContext(step, real, z, info, fake, generator, discriminator, prior)
+        for reg in regularisers.values():
+            term = reg.discriminator_term(ctx)
+            if term is not None:
+                loss_d = loss_d + term
+        opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        opt_d.step()
+
+    loss_g = loss.generator_loss(discriminator, fake)
+    extra_opts = [opt for reg in regularisers.values() for opt in reg.optimizers()]
+    for reg in regularisers.values():
+        term = reg.generator_term(ctx)
+        if term is not None:
+            loss_g = loss_g + term
     opt_g.zero_grad(set_to_none=True)
+    for opt in extra_opts:
+        opt.zero_grad(set_to_none=True)
     loss_g.backward()
     opt_g.step()
+    for opt in extra_opts:
+        opt.step()
+    for reg in regularisers.values():
+        reg.after_step(ctx)
     return loss_d, loss_g, d_real, d_fake
+
+
+def _prefixed(prefix: str, tensors: dict) -> dict:
+    return {f"{prefix}{k}": v.detach().cpu().contiguous() for k, v in tensors.items()}
+
+
+def trained_tensors(generator, prior, regularisers: dict) -> dict:
+    """Everything a trained run consists of: generator weights, the learned prior's state, and the
+    regularisers' networks (e.g. NEMGAN's inversion network), in one safetensors file."""
+    tensors = dict(generator.state_dict())
+    tensors.update(_prefixed(PRIOR_PREFIX, prior.state() if not prior.iid_per_dimension else {}))
+    for name, reg in regularisers.items():
+        for module_name, module in reg.modules().items():
+            tensors.update(_prefixed(f"{AUX_PREFIX}{name}.{module_name}.", module.state_dict()))
+    return tensors
+
+
+def run_record(run, seed: int, prior) -> dict:
+    """Metadata of a trained run. Options at their default are omitted, so files of runs that do
+    not use a newer option (a view, a regulariser, a critic norm) are unchanged by its addition."""
+    meta = {"run": run.name, "seed": seed, "model": run.model.model_dump(exclude_defaults=True),
+            "prior": prior.spec.model_dump()}
+    if run.view is not None:
+        meta["view"] = run.view.model_dump()
+    if run.regularisers:
+        meta["regularisers"] = {k: v.model_dump() for k, v in run.regularisers.items()}
+    return meta
 
 
 def train(run, seed: int, data_path: Path, prior_path: Path, out_dir: Path,
@@ -59,65 +144,81 @@ def train(run, seed: int, data_path: Path, prior_path: Path, out_dir: Path,
     cfg = run.train
 
     prior = load_prior(prior_path)
-    split = load_split(data_path, "train")
-    images = to_unit_range(split.images).to(device)
+    data = load_training_data(data_path, run.view, device)
+    images = data.images
     out_dir = ensure_output_dir(out_dir)  # inputs are readable: fail now, not after training
-    torch.manual_seed(seed)  # network initialisation
+    fingerprint = run_fingerprint(run, seed, sha256_file(prior_path), sha256_file(data_path))
+    ckpt_path = Path(checkpoint_root) / run.name / f"seed{seed}-{fingerprint}.pt"
+    state = load_checkpoint(ckpt_path, "training checkpoint") if ckpt_path.is_file() else None
+    if state is not None and state["prior"]:
+        # A learned prior is restored before the optimizers are built: they hold its parameters.
+        prior = build_prior(prior.spec, state["prior"])
+    torch.manual_seed(seed)  # network initialisation (and learned priors' initial values)
+    prior.build(run.model.z_dim)
     generator, discriminator = build_nets(run.model, tuple(images.shape[1:]))
     generator.to(device)
     discriminator.to(device)
-    opt_g = torch.optim.Adam(generator.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
+    prior.to(device)
+    regularisers = build_regularisers(run.regularisers, run=run, prior=prior, data=data,
+                                      image_shape=tuple(images.shape[1:]), device=device, seed=seed)
+    opt_g = torch.optim.Adam(list(generator.parameters()) + prior.trainable_parameters(), lr=cfg.lr_g,
+                             betas=(cfg.beta1, cfg.beta2))
     opt_d = torch.optim.Adam(discriminator.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
-    loss = registry.resolve(registry.LOSSES, cfg.loss)()
+    loss_rng = generator_for(device, 2 * seed + 2)  # gradient-penalty interpolation weights
+    loss = build_loss(cfg, loss_rng)
     z_rng = generator_for(device, 2 * seed + 1)
     data_rng = torch.Generator().manual_seed(2 * seed)  # CPU: batch order is device-independent
+    batches = Batches(images, cfg.batch_size, data_rng)
 
-    fingerprint = run_fingerprint(run, seed, sha256_file(prior_path), sha256_file(data_path))
-    ckpt_path = Path(checkpoint_root) / run.name / f"seed{seed}-{fingerprint}.pt"
-    step, rows, order, pos, elapsed_before = 0, [], torch.randperm(len(images), generator=data_rng), 0, 0.0
+    step, rows, elapsed_before = 0, [], 0.0
     status, diverged_at = "completed", None
-    if ckpt_path.is_file():
-        state = load_checkpoint(ckpt_path, "training checkpoint")
+    if state is not None:
         generator.load_state_dict(state["generator"])
         discriminator.load_state_dict(state["discriminator"])
         opt_g.load_state_dict(state["opt_g"])
         opt_d.load_state_dict(state["opt_d"])
         z_rng.set_state(state["z_rng"])
         data_rng.set_state(state["data_rng"])
-        step, rows, order, pos = state["step"], state["rows"], state["order"], state["pos"]
+        loss_rng.set_state(state["loss_rng"])
+        for name, reg in regularisers.items():
+            reg.load_state_dict(state["regularisers"][name])
+        step, rows, batches.order, batches.pos = state["step"], state["rows"], state["order"], state["pos"]
         elapsed_before = state["elapsed"]
 
     def save_progress():
         save_checkpoint(ckpt_path, {
             "generator": generator.state_dict(), "discriminator": discriminator.state_dict(),
             "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(),
-            "z_rng": z_rng.get_state(), "data_rng": data_rng.get_state(),
-            "step": step, "rows": rows, "order": order, "pos": pos,
+            "z_rng": z_rng.get_state(), "data_rng": data_rng.get_state(), "loss_rng": loss_rng.get_state(),
+            "prior": prior.state(), "regularisers": {name: reg.state_dict() for name, reg in regularisers.items()},
+            "step": step, "rows": rows, "order": batches.order, "pos": batches.pos,
             "elapsed": elapsed_before + time.perf_counter() - start,
         })
 
     resumed_from = step
     start = time.perf_counter()
-    bs = cfg.batch_size
     bar = tqdm(total=cfg.steps, initial=step, desc=f"train {run.name} seed {seed}", disable=not progress,
                mininterval=10.0, unit="step")
     generator.train()
     discriminator.train()
+    prior.train()
+    for reg in regularisers.values():
+        reg.train()
+    extra_columns: list[str] | None = None
     with NondeterminismMonitor() as monitor:
         while step < cfg.steps:
-            if pos + bs > len(order):
-                order, pos = torch.randperm(len(images), generator=data_rng), 0
-            real = images[order[pos: pos + bs].to(device)]
-            pos += bs
-            z = prior.sample(bs, run.model.z_dim, z_rng, device)
-            loss_d, loss_g, d_real, d_fake = train_step(generator, discriminator, opt_g, opt_d, loss, real, z)
+            loss_d, loss_g, d_real, d_fake = train_step(step, generator, discriminator, prior, opt_g, opt_d, loss,
+                                                        regularisers, batches, run.model.z_dim, cfg.n_critic, z_rng)
             step += 1
             bar.update(1)
 
             if step % cfg.log_every == 0 or step == cfg.steps:
                 ld, lg = loss_d.detach().item(), loss_g.detach().item()
-                rows.append([step, ld, lg, torch.sigmoid(d_real.detach()).mean().item(), torch.sigmoid(d_fake.detach()).mean().item(),
-                             elapsed_before + time.perf_counter() - start])
+                extra = {k: v for reg in regularisers.values() for k, v in reg.stats().items()}
+                extra_columns = extra_columns or list(extra)
+                rows.append([step, ld, lg, loss.score(d_real.detach()).mean().item(),
+                             loss.score(d_fake.detach()).mean().item(),
+                             elapsed_before + time.perf_counter() - start] + [extra.get(k) for k in extra_columns])
                 if not (math.isfinite(ld) and math.isfinite(lg)):
                     status, diverged_at = "diverged", step
                     break
@@ -126,12 +227,11 @@ def train(run, seed: int, data_path: Path, prior_path: Path, out_dir: Path,
     bar.close()
     seconds = elapsed_before + time.perf_counter() - start
 
-    meta = {"run": run.name, "seed": seed, "model": run.model.model_dump(), "prior": prior.spec.model_dump(),
-            "steps": step, "status": status}
-    save_tensors(out_dir / "generator.safetensors", generator.state_dict(), meta)
+    meta = {**run_record(run, seed, prior), "steps": step, "status": status}
+    save_tensors(out_dir / "generator.safetensors", trained_tensors(generator, prior, regularisers), meta)
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(LOG_COLUMNS)
+    writer.writerow(LOG_COLUMNS + [k for reg in regularisers.values() for k in reg.stats()])
     writer.writerows(rows)
     write_text(out_dir / "train_log.csv", buf.getvalue())
     summary = {
@@ -151,14 +251,31 @@ def train(run, seed: int, data_path: Path, prior_path: Path, out_dir: Path,
         "torch": torch.__version__,
         "ganpriors": __version__,
     }
+    if not prior.iid_per_dimension:
+        summary["prior_description"] = prior.describe()
     write_json(out_dir / "train.json", summary)
     if ckpt_path.exists():
         os.unlink(ckpt_path)
     return summary
 
 
-def load_generator(path: Path, device: torch.device | str = "cpu"):
-    """Rebuild a generator from its safetensors file (architecture from the file's metadata)."""
+def split_trained_tensors(tensors: dict) -> tuple[dict, dict, dict]:
+    """-> (generator weights, learned prior state, {regulariser: {module: weights}})."""
+    gen, prior_state, aux = {}, {}, {}
+    for key, value in tensors.items():
+        if key.startswith(PRIOR_PREFIX):
+            prior_state[key[len(PRIOR_PREFIX):]] = value
+        elif key.startswith(AUX_PREFIX):
+            reg, module, rest = key[len(AUX_PREFIX):].split(".", 2)
+            aux.setdefault(reg, {}).setdefault(module, {})[rest] = value
+        else:
+            gen[key] = value
+    return gen, prior_state, aux
+
+
+def load_generator(path: Path, device: torch.device | str = "cpu", with_parts: bool = False):
+    """Rebuild a generator from its safetensors file (architecture from the file's metadata).
+    With `with_parts`, also return the learned prior state and the auxiliary networks' weights."""
     from ganpriors.config import ModelSettings
     from ganpriors.errors import GanpriorsError
     from ganpriors.io import load_tensors, state_dict_mismatch
@@ -168,12 +285,30 @@ def load_generator(path: Path, device: torch.device | str = "cpu"):
         model = ModelSettings.model_validate(meta["model"])
     except Exception:
         raise GanpriorsError(f"{path}: generator file lacks a valid 'model' description; rerun its train stage") from None
+    weights, prior_state, aux = split_trained_tensors(tensors)
     generator, _ = build_nets(model)
     try:
-        generator.load_state_dict(tensors)
+        generator.load_state_dict(weights)
     except RuntimeError as exc:
         raise GanpriorsError(
             f"{path}: weights do not fit the {model.net} generator described in its metadata "
             f"({state_dict_mismatch(exc)}); rerun its train stage"
         ) from None
-    return generator.to(device).eval(), meta
+    generator = generator.to(device).eval()
+    if with_parts:
+        return generator, meta, prior_state, aux
+    return generator, meta
+
+
+def load_trained_prior(prior_path: Path, prior_state: dict, device):
+    """The run's prior as trained: the fit-prior file's spec with the learned state, if any."""
+    from ganpriors.errors import GanpriorsError
+
+    prior = load_prior(prior_path)
+    if prior_state:
+        try:
+            prior = build_prior(prior.spec, prior_state)
+        except (KeyError, RuntimeError, ValueError) as exc:
+            raise GanpriorsError(f"{prior_path}: the learned prior state in the generator file does not fit this "
+                                 f"{prior.spec.kind} prior ({exc}); rerun the run's train stage") from None
+    return prior.to(device).train(False)
