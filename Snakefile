@@ -1,12 +1,18 @@
-# Reproduce "Non-parametric priors for generative adversarial networks" (Singh et al., ICML 2019)
-# on Fashion-MNIST. The whole study is declared in workflow/rules/*.smk, read in order:
+# Reproduce studies of GAN latent priors on Fashion-MNIST (params.yaml `studies`):
+#   nonparametric  Singh et al., ICML 2019: does a prior whose mid-points follow the prior keep
+#                  its quality along interpolations?
+#   stylegenes     Ntavelis et al., 2023: learnable gene banks vs a Normal prior and a mapping MLP
+#                  of equal size; conditional sampling from an unconditional model
+#   nemgan         Mishra et al.: mode-matching GAN with learned mode priors on imbalanced data
+# The whole pipeline is declared in workflow/rules/*.smk, read in order:
 #
 #   data.smk      download (verified mirrors) -> prepare (uint8 tensors)
 #   priors.smk    fit-prior: one prior file per run; the non-parametric pmf is fitted here
-#   train.smk     train: one DCGAN per run and seed; the runs differ only in the prior
+#   train.smk     train: one GAN per run and seed (prior, losses and regularisers from params)
 #   evaluate.smk  classifier (evaluation features) -> real-features -> evaluate (IS/FID/KID/PR on
 #                 prior samples and interpolations)
-#   report.smk    report: results/tables/prior_vs_midpoint.* and results/figures/*
+#   probes.smk    probe: each study's own measurements on each of its runs and seeds
+#   report.smk    report_<study>: results/tables/<study>/ and results/figures/<study>/
 #
 # Every rule calls one `ganpriors <stage>` command, exactly as dvc.yaml does.
 # Settings live in params.yaml only; edit it and rerun `snakemake --cores all`.
@@ -19,9 +25,10 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/priors.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/probes.smk"
 include: "workflow/rules/report.smk"
 
 
 rule all:
     input:
-        rules.report.output,
+        [report_outputs(name, study) for name, study in STUDIES.items()],

@@ -52,7 +52,7 @@ def snakemake_params_from_metadata(ws: Path) -> dict[str, set[str]]:
         values = meta["params"] if isinstance(meta["params"], list) else ast.literal_eval(meta["params"])
         parsed = [ast.literal_eval(v) for v in values]
         # Keep the params sub-trees; the cache-key param holds only the job's wildcards.
-        trees = [v for v in parsed if isinstance(v, dict) and not set(v) <= {"run", "seed"}]
+        trees = [v for v in parsed if isinstance(v, dict) and not set(v) <= {"study", "run", "seed"}]
         keys = set().union(*(t.keys() for t in trees)) if trees else set()
         found[normalise_cmd(meta["shellcmd"])] = keys
     return found

@@ -29,10 +29,31 @@ def edited(tmp_path: Path, text_edit=None, data_edit=None) -> Path:
 def test_committed_and_quick_params_are_valid():
     for path in (ROOT / "params.yaml", QUICK):
         params = load_params(path)
-        assert set(params.runs) == {"uniform", "normal", "gamma", "cauchy", "nonparametric"}
-        for name, run in params.resolved_runs().items():
-            assert run.prior.kind == name  # the runs differ only in the prior
+        assert set(params.studies) == {"nonparametric", "stylegenes", "nemgan"}
+        singh = params.studies["nonparametric"].runs
+        assert singh == ["uniform", "normal", "gamma", "cauchy", "nonparametric"]
+        for name in singh:  # the runs of the Singh et al. study differ only in the prior
+            run = params.resolve_run(name)
+            assert run.prior.kind == name
             assert run.model == params.defaults.model and run.train == params.defaults.train
+        genes, mapping, normal = (params.resolve_run(r) for r in ("sg_genes", "sg_mapping", "sg_normal"))
+        assert genes.model == mapping.model == normal.model and genes.train == mapping.train == normal.train
+        for name in params.studies["nemgan"].runs:
+            run = params.resolve_run(name)
+            assert run.train.loss == "wgan-gp" and run.model.d_norm != "batch" and "mode_matching" in run.regularisers
+
+
+def test_stylegenes_baseline_matches_the_gene_banks_in_size():
+    from ganpriors.priors import build_prior
+
+    params = load_params(ROOT / "params.yaml")
+    sizes = {}
+    for name in ("sg_genes", "sg_mapping"):
+        run = params.resolve_run(name)
+        prior = build_prior(run.prior)
+        prior.build(run.model.z_dim)
+        sizes[name] = prior.describe()["parameters"]
+    assert sizes == {"sg_genes": 4096, "sg_mapping": 4063}  # "about the same parameter count"
 
 
 @pytest.mark.parametrize("edit,expected", [
@@ -43,7 +64,7 @@ def test_committed_and_quick_params_are_valid():
     (("    prior: {kind: cauchy, loc: 0.0, scale: 1.0}", "    prior: {kind: cauchy, loc: 0.0, scale: -1.0}"),
      "runs.cauchy.prior.scale = -1.0: Input should be greater than 0"),
     (("    prior: {kind: cauchy, loc: 0.0, scale: 1.0}", "    prior: {kind: lognormal}"),
-     "runs.cauchy.prior.kind = 'lognormal': unknown prior (allowed: normal, uniform, gamma, cauchy, nonparametric)"),
+     "runs.cauchy.prior.kind = 'lognormal': unknown prior (allowed: normal, uniform, gamma, cauchy, nonparametric, gene_bank, mapped_normal, modes)"),
     (("    prior: {kind: cauchy, loc: 0.0, scale: 1.0}", "    prior: {kind: cauchy, scal: 1.0}"),
      "unknown key runs.cauchy.prior.scal (value 1.0); allowed keys here: kind, loc, scale"),
     (("  fake: {n: 10000, lambdas: [0.1, 0.25, 0.5], seed: 0}", "  fake: {n: 10000, lambdas: [0.1, 1.5], seed: 0}"),
@@ -81,7 +102,7 @@ def test_stage_params_are_key_sorted_subtrees():
     assert list(tracked["defaults"]["train"]) == sorted(tracked["defaults"]["train"])
     assert stage_params(raw, "prepare") == {}
     assert set(STAGE_PARAMS) == {"download", "prepare", "classifier", "fit-prior", "train", "real-features",
-                                 "evaluate", "report"}
+                                 "evaluate", "probe", "report"}
 
 
 def test_cli_rejects_bad_params_with_exit_2_before_writing(tmp_path):

@@ -13,13 +13,15 @@ from ganpriors.config import STAGE_PARAMS
 
 from conftest import needs_dataset, run
 from pipeline_views import snakemake_params_from_metadata
+from test_parity import placeholders
 
 pytestmark = [pytest.mark.e2e, needs_dataset]
 
 TIMING_KEYS = {"seconds", "steps_per_second"}
-TABLES = ["prior_vs_midpoint.csv", "prior_vs_midpoint.md", "prior_vs_midpoint.tex", "all_scores.csv",
-          "prior_kl.md", "prior_kl.csv"]
-FIGURES = ["samples.png", "interpolations.png", "fid_vs_lambda.png", "prior_pmf.png"]
+TABLES = ["nonparametric/prior_vs_midpoint.csv", "nonparametric/prior_vs_midpoint.md", "nonparametric/prior_vs_midpoint.tex",
+          "nonparametric/all_scores.csv", "nonparametric/prior_kl.md", "nonparametric/prior_kl.csv"]
+FIGURES = ["nonparametric/samples.png", "nonparametric/interpolations.png", "nonparametric/fid_vs_lambda.png",
+           "nonparametric/prior_pmf.png"]
 
 
 def outputs(ws: Path) -> list[Path]:
@@ -49,7 +51,7 @@ def test_snakemake_quick_run_produces_the_study(snakemake_workspace):
         assert (ws / "results/tables" / name).stat().st_size > 0
     for name in FIGURES:
         assert (ws / "results/figures" / name).read_bytes()[:4] == b"\x89PNG"
-    table = pd.read_csv(ws / "results/tables/prior_vs_midpoint.csv")
+    table = pd.read_csv(ws / "results/tables/nonparametric/prior_vs_midpoint.csv")
     assert list(table["prior"]) == ["uniform", "normal", "gamma", "cauchy", "nonparametric"]
     assert (table["seeds"] == 2).all()
     for col in ["IS prior mean", "IS mid-point mean", "FID prior mean", "FID mid-point mean"]:
@@ -68,11 +70,11 @@ def test_snakemake_quick_run_produces_the_study(snakemake_workspace):
 
 def test_snakemake_recorded_the_declared_params_keys(snakemake_workspace):
     recorded = snakemake_params_from_metadata(snakemake_workspace)
-    assert len(recorded) == 1 + 1 + 1 + 1 + 1 + 5 + 10 + 10
+    # download, prepare, classifier, real-features, 3 reports; 12 runs: fit-prior, 2 seeds of train
+    # and evaluate; 7 runs of the probed studies: 2 seeds of probe
+    assert len(recorded) == 4 + 3 + 12 + 24 + 24 + 14
     for cmd, keys in recorded.items():
-        stage = cmd.split()[1]
-        run_name = re.search(r"--run (\S+)", cmd) or re.search(r"results/runs/([^/]+)/", cmd)
-        expected = {k.format(run=run_name.group(1) if run_name else "") for k in STAGE_PARAMS[stage]}
+        expected = {k.format(**placeholders(cmd)) for k in STAGE_PARAMS[cmd.split()[1]]}
         assert keys == expected, cmd
 
 
@@ -113,17 +115,25 @@ def dvc_executed(ws: Path) -> set[str]:
 
 CAUCHY_OLD = "    prior: {kind: cauchy, loc: 0.0, scale: 1.0}"
 CAUCHY_NEW = "    prior: {kind: cauchy, loc: 0.0, scale: 2.0}"
+# A run of another study: its edit must rerun its own jobs and that study's report only.
+GENES_OLD = "    prior: {kind: gene_bank, genes: 4, variants: 8, init_std: 1.0}"
+GENES_NEW = "    prior: {kind: gene_bank, genes: 4, variants: 6, init_std: 1.0}"
 REORDERED = ("report:\n  sample_grid: 4\n  interp_steps: 5", "report:\n  interp_steps: 5\n  sample_grid: 4")
 
 
 def test_snakemake_reruns_exactly_what_an_edit_affects(snakemake_workspace):
     ws = snakemake_workspace
     edit_params(ws, CAUCHY_OLD, CAUCHY_NEW)
+    edit_params(ws, GENES_OLD, GENES_NEW)
     assert snakemake_executed(ws) == {
         "fit_prior[run=cauchy]", "train[run=cauchy, seed=0]", "train[run=cauchy, seed=1]",
-        "evaluate[run=cauchy, seed=0]", "evaluate[run=cauchy, seed=1]", "report"}
+        "evaluate[run=cauchy, seed=0]", "evaluate[run=cauchy, seed=1]", "report_nonparametric",
+        "fit_prior[run=sg_genes]", "train[run=sg_genes, seed=0]", "train[run=sg_genes, seed=1]",
+        "evaluate[run=sg_genes, seed=0]", "evaluate[run=sg_genes, seed=1]",
+        "probe[study=stylegenes, run=sg_genes, seed=0]", "probe[study=stylegenes, run=sg_genes, seed=1]",
+        "report_stylegenes"}
     edit_params(ws, "  decimals: 3", "  decimals: 2")
-    assert snakemake_executed(ws) == {"report"}
+    assert snakemake_executed(ws) == {"report_nonparametric", "report_stylegenes", "report_nemgan"}
     edit_params(ws, *REORDERED)
     edit_params(ws, CAUCHY_NEW, "    prior: {scale: 2.0, loc: 0.0, kind: cauchy}")
     assert snakemake_executed(ws) == set()
@@ -132,10 +142,14 @@ def test_snakemake_reruns_exactly_what_an_edit_affects(snakemake_workspace):
 def test_dvc_reruns_exactly_what_an_edit_affects(dvc_workspace):
     ws = dvc_workspace
     edit_params(ws, CAUCHY_OLD, CAUCHY_NEW)
+    edit_params(ws, GENES_OLD, GENES_NEW)
     assert dvc_executed(ws) == {"fit_prior@cauchy", "train@cauchy-0", "train@cauchy-1", "evaluate@cauchy-0",
-                                "evaluate@cauchy-1", "report"}
+                                "evaluate@cauchy-1", "report_nonparametric",
+                                "fit_prior@sg_genes", "train@sg_genes-0", "train@sg_genes-1", "evaluate@sg_genes-0",
+                                "evaluate@sg_genes-1", "probe_stylegenes@sg_genes-0", "probe_stylegenes@sg_genes-1",
+                                "report_stylegenes"}
     edit_params(ws, "  decimals: 3", "  decimals: 2")
-    assert dvc_executed(ws) == {"report"}
+    assert dvc_executed(ws) == {"report_nonparametric", "report_stylegenes", "report_nemgan"}
     edit_params(ws, *REORDERED)
     edit_params(ws, CAUCHY_NEW, "    prior: {scale: 2.0, loc: 0.0, kind: cauchy}")
     assert dvc_executed(ws) == set()

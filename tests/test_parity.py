@@ -25,11 +25,11 @@ def test_same_jobs_with_the_same_commands(views):
     smk, dvc = views
     assert set(smk) == set(dvc), (
         f"only in Snakemake: {sorted(set(smk) - set(dvc))}\nonly in DVC: {sorted(set(dvc) - set(smk))}")
-    # 1 download, 1 prepare, 1 classifier, 1 real-features, 1 report, 5 fit-prior, 15 train, 15 evaluate
+    # params.yaml: 12 runs x 3 seeds; 3 studies, two of them (7 runs) with a probe stage
     stages = [job.stage for job in smk.values()]
     assert {s: stages.count(s) for s in set(stages)} == {
-        "download": 1, "prepare": 1, "classifier": 1, "real-features": 1, "report": 1,
-        "fit-prior": 5, "train": 15, "evaluate": 15}
+        "download": 1, "prepare": 1, "classifier": 1, "real-features": 1, "report": 3,
+        "fit-prior": 12, "train": 36, "evaluate": 36, "probe": 21}
 
 
 def test_same_outputs(views):
@@ -54,6 +54,30 @@ def test_same_inputs(views):
 def test_dvc_params_keys_are_the_stage_params(views):
     _, dvc = views
     for cmd, job in dvc.items():
-        run = re.search(r"--run (\S+)", cmd) or re.search(r"results/runs/([^/]+)/", cmd)
-        expected = {k.format(run=run.group(1) if run else "") for k in STAGE_PARAMS[job.stage]}
+        expected = {k.format(**placeholders(cmd)) for k in STAGE_PARAMS[job.stage]}
         assert job.params == expected, cmd
+
+
+def placeholders(cmd: str) -> dict:
+    """The run and study a job's command is about (for the {run}/{study} keys of STAGE_PARAMS)."""
+    run = re.search(r"--run (\S+)", cmd) or re.search(r"results/runs/([^/]+)/", cmd)
+    study = re.search(r"--study (\S+)", cmd)
+    return {"run": run.group(1) if run else "", "study": study.group(1) if study else ""}
+
+
+def test_report_stages_depend_on_their_study_only(views):
+    """A study's report reads only its own runs (or its own probe folder), so that editing a run
+    reruns the reports of the studies that use it and no other."""
+    from ganpriors.config import load_params
+
+    params = load_params(ROOT / "params.yaml")
+    _, dvc = views
+    for cmd, job in dvc.items():
+        if job.stage != "report":
+            continue
+        study = params.studies[placeholders(cmd)["study"]]
+        if study.kind == "prior_vs_midpoint":
+            expected = {f"results/{d}/{run}" for run in study.runs for d in ("runs", "priors")}
+        else:
+            expected = {f"results/probes/{placeholders(cmd)['study']}"}
+        assert job.inputs == expected, cmd

@@ -56,7 +56,8 @@ def test_evaluate_records_a_diverged_run_without_failing(tmp_path):
                  {"feature_extractor": "ganpriors-classifier", "weights_sha256": "0" * 64, "split": "test", "n": 10})
     params = load_params(QUICK)
     out = evaluate_run(params.eval, 0, tmp_path / "missing-generator.safetensors", tmp_path / "missing-prior",
-                       tmp_path / "train.json", tmp_path / "real.safetensors", tmp_path / "missing-clf", tmp_path / "m.json")
+                       tmp_path / "train.json", tmp_path / "real.safetensors", tmp_path / "missing-clf", tmp_path / "m.json",
+                       tmp_path / "missing-data")
     saved = json.loads((tmp_path / "m.json").read_text())
     assert saved == out and saved["status"] == "diverged" and saved["scores"] is None
     assert saved["train"]["diverged_at_step"] == 20 and saved["protocol"]["n_fake"] == 200

@@ -36,7 +36,8 @@ def test_fresh_clone_pulls_everything_and_trains_nothing(dvc_workspace, tmp_path
     text = (clone / "params.yaml").read_text()
     (clone / "params.yaml").write_text(text.replace("  decimals: 2", "  decimals: 4").replace("  decimals: 3", "  decimals: 4"))
     again = run(["snakemake", "--cores", "all"], clone)
-    assert set(re.findall(r"^(?:local)?rule (\w+):", again.stdout + again.stderr, re.M)) == {"report", "all"}
+    assert set(re.findall(r"^(?:local)?rule (\w+):", again.stdout + again.stderr, re.M)) == {
+        "report_nonparametric", "report_stylegenes", "report_nemgan", "all"}
 
 
 def test_reconcile_refuses_outputs_that_dvc_does_not_vouch_for(dvc_workspace, tmp_path):
@@ -54,12 +55,16 @@ def test_second_clone_uses_the_snakemake_output_cache(snakemake_workspace, snake
     restored = set(re.findall(r"output file (\S+) from cache", log))
     # Every output of every expensive job comes from the cache folder (jobs run in parallel, so
     # this is checked per file rather than per job block of the log) ...
-    expected = {f"results/runs/{run}/seed{seed}/{name}" for run in ("uniform", "normal", "gamma", "cauchy", "nonparametric")
+    runs = ("uniform", "normal", "gamma", "cauchy", "nonparametric", "sg_normal", "sg_mapping", "sg_genes",
+            "nemgan_p_superclass", "nemgan_superclass", "nemgan_p_twoclass", "nemgan_twoclass")
+    expected = {f"results/runs/{run}/seed{seed}/{name}" for run in runs
                 for seed in (0, 1) for name in ("generator.safetensors", "train_log.csv", "train.json", "metrics.json")}
+    expected |= {f"results/probes/nemgan/nemgan_twoclass/seed1.{ext}" for ext in ("json", "safetensors")}
     expected |= {"results/classifier/classifier.safetensors", "results/eval/real_features.safetensors"}
     assert expected <= restored, sorted(expected - restored)
     # ... and no train or evaluate command ran: their log files stay empty.
-    for log_file in [*(ws / "logs/train").glob("*.log"), *(ws / "logs/evaluate").glob("*.log")]:
+    for log_file in [*(ws / "logs/train").glob("*.log"), *(ws / "logs/evaluate").glob("*.log"),
+                     *(ws / "logs/probe").glob("*.log")]:
         assert log_file.stat().st_size == 0, log_file
     assert (ws / "results/runs/normal/seed0/generator.safetensors").read_bytes() == \
         (snakemake_workspace / "results/runs/normal/seed0/generator.safetensors").read_bytes()

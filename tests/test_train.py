@@ -34,7 +34,7 @@ def tiny(tmp_path):
     save_tensors(tmp_path / "data.safetensors", {"train_images": images, "train_labels": labels,
                                                  "test_images": images.clone(), "test_labels": labels.clone()})
     params = load_params(path)
-    fit_prior(params.resolve_run("normal").prior, tmp_path / "prior.safetensors", tmp_path / "prior.json")
+    fit_prior(params.resolve_run("normal").prior, tmp_path / "prior.safetensors", tmp_path / "prior.json", 16)
     return tmp_path, params
 
 
@@ -96,6 +96,45 @@ def test_sigkill_then_rerun_resumes_and_matches_uninterrupted(tiny, kill_after_c
     assert all(torch.equal(wf[k], wk[k]) for k in wf)
     assert (root / "full/train_log.csv").read_text().splitlines()[1].split(",")[:5] == \
         (root / "killed/train_log.csv").read_text().splitlines()[1].split(",")[:5]
+
+
+@pytest.mark.parametrize("run_name", ["sg_genes", "sg_mapping", "nemgan_p_superclass"])
+def test_learned_priors_and_regularisers_resume_bitwise(tiny, run_name, monkeypatch):
+    """Gene banks, the mapping MLP, NEMGAN's inversion network, mode logits and their optimizers and
+    random streams are all in the checkpoint: an interrupted run ends bit for bit like an
+    uninterrupted one (the prior update is on from step 10 in the quick configuration)."""
+    import ganpriors.train as training
+
+    root, params = tiny
+    run = params.resolve_run(run_name)
+    run = run.model_copy(update={"train": run.train.model_copy(update={"steps": 40, "checkpoint_every": 10})})
+    prior = root / f"{run_name}.safetensors"
+    fit_prior(run.prior, prior, root / f"{run_name}.json", run.model.z_dim)
+    args = (root / "data.safetensors", prior)
+    full = train(run, 0, *args, root / "full", root / "ck", progress=False)
+
+    saved = []
+    original = training.save_checkpoint
+
+    def save_then_die(path, state):
+        original(path, state)
+        saved.append(state["step"])
+        if len(saved) == 2:
+            raise KeyboardInterrupt  # killed right after the checkpoint of step 20
+
+    monkeypatch.setattr(training, "save_checkpoint", save_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        train(run, 0, *args, root / "resumed", root / "ck", progress=False)
+    monkeypatch.setattr(training, "save_checkpoint", original)
+    resumed = train(run, 0, *args, root / "resumed", root / "ck", progress=False)
+
+    assert resumed["resumed_from_step"] == 20 and full["resumed_from_step"] == 0
+    assert (root / "full/generator.safetensors").read_bytes() == (root / "resumed/generator.safetensors").read_bytes()
+    keys = set(weights(root / "full/generator.safetensors"))
+    assert any(k.startswith("prior.") for k in keys)  # the learned prior is saved with the generator
+    assert any(k.startswith("aux.mode_matching.inversion.") for k in keys) == (run_name.startswith("nemgan"))
+    drop_time = lambda text: [line.split(",")[:5] + line.split(",")[6:] for line in text.splitlines()]  # noqa: E731
+    assert drop_time((root / "full/train_log.csv").read_text()) == drop_time((root / "resumed/train_log.csv").read_text())
 
 
 def test_huge_learning_rate_is_recorded_as_diverged(tiny):

@@ -52,8 +52,12 @@ def cmd_fit_prior(args):
     from ganpriors.priors.fitting import fit_prior
 
     params = _params(args)
-    summary = fit_prior(params.resolve_run(args.run).prior, Path(args.out), Path(args.summary))
-    print(f"{args.run}: KL(p || p_mid) = {summary['midpoint_kl']:.5f}")
+    run = params.resolve_run(args.run)
+    summary = fit_prior(run.prior, Path(args.out), Path(args.summary), run.model.z_dim)
+    if "midpoint_kl" in summary:
+        print(f"{args.run}: KL(p || p_mid) = {summary['midpoint_kl']:.5f}")
+    else:
+        print(f"{args.run}: learned {run.prior.kind} prior, initialised by the train stage: {summary['description']}")
 
 
 def cmd_train(args):
@@ -79,7 +83,7 @@ def cmd_evaluate(args):
 
     params = _params(args)
     metrics = evaluate_run(params.eval, args.seed, Path(args.generator), Path(args.prior), Path(args.train_summary),
-                           Path(args.real_features), Path(args.classifier), Path(args.out))
+                           Path(args.real_features), Path(args.classifier), Path(args.out), Path(args.data))
     if metrics["status"] != "completed":
         print(f"{args.generator}: run {metrics['status']}; recorded without scores")
     else:
@@ -87,13 +91,24 @@ def cmd_evaluate(args):
         print(f"FID prior {prior['fid']:.3f}, mid-point {mid['fid']:.3f} ({metrics['protocol']['feature_extractor']})")
 
 
-def cmd_report(args):
-    from ganpriors.report import build_report
+def cmd_probe(args):
+    from ganpriors.probes.runner import run_probe
 
     params = _params(args)
-    outputs = build_report(params, Path(args.runs_dir), Path(args.priors_dir), Path(args.tables_dir),
-                           Path(args.figures_dir))
-    for path in outputs:
+    result = run_probe(params, args.study, args.run, args.seed, Path(args.generator), Path(args.prior),
+                       Path(args.train_log), Path(args.metrics), Path(args.classifier), Path(args.data),
+                       Path(args.out_json), Path(args.out_grids))
+    print(f"{args.study} probe of {args.run} seed {args.seed}: {result['status']}")
+
+
+def cmd_report(args):
+    from ganpriors.report import ReportDirs, build_report
+
+    params = _params(args)
+    as_path = lambda v: Path(v) if v else None  # noqa: E731
+    dirs = ReportDirs(Path(args.tables_dir), Path(args.figures_dir), as_path(args.runs_dir), as_path(args.priors_dir),
+                      as_path(args.probes_dir))
+    for path in build_report(params, args.study, dirs):
         print(f"wrote {path}")
 
 
@@ -164,12 +179,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--train-summary", required=True)
     p.add_argument("--real-features", required=True)
     p.add_argument("--classifier", required=True)
+    p.add_argument("--data", required=True, help="prepared dataset (reference set of runs trained on a view)")
     p.add_argument("--out", required=True)
-    p = stage("report", cmd_report, "tables and figures of the study")
-    p.add_argument("--runs-dir", required=True)
-    p.add_argument("--priors-dir", required=True)
+    p = stage("probe", cmd_probe, "a study's own measurements on one trained run and seed")
+    p.add_argument("--study", required=True)
+    p.add_argument("--run", required=True)
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--generator", required=True)
+    p.add_argument("--prior", required=True)
+    p.add_argument("--train-log", required=True)
+    p.add_argument("--metrics", required=True)
+    p.add_argument("--classifier", required=True)
+    p.add_argument("--data", required=True)
+    p.add_argument("--out-json", required=True)
+    p.add_argument("--out-grids", required=True)
+    p = stage("report", cmd_report, "tables and figures of one study")
+    p.add_argument("--study", required=True)
     p.add_argument("--tables-dir", required=True)
     p.add_argument("--figures-dir", required=True)
+    p.add_argument("--runs-dir", help="trained runs (prior_vs_midpoint studies)")
+    p.add_argument("--priors-dir", help="fitted priors (prior_vs_midpoint studies)")
+    p.add_argument("--probes-dir", help="the study's probe outputs (studies with a probe stage)")
     return parser
 
 

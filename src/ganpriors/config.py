@@ -10,10 +10,10 @@ from __future__ import annotations
 import copy
 import re
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Annotated, Any, Literal, Optional, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ganpriors import registry
 from ganpriors.errors import GanpriorsError
@@ -83,6 +83,9 @@ class ModelSettings(Strict):
     z_dim: int = Field(ge=1, le=4096)
     g_channels: int = Field(ge=1)
     d_channels: int = Field(ge=1)
+    # Normalisation in the discriminator: WGAN-GP's critic must not use batch norm (the penalty is
+    # per sample), so its runs set none or layer.
+    d_norm: Literal["batch", "layer", "none"] = "batch"
 
     _net = field_validator("net")(classmethod(lambda cls, v: _registered(registry.NETS, "net")(v)))
 
@@ -97,6 +100,8 @@ class TrainSettings(Strict):
     beta2: float = Field(ge=0, lt=1)
     log_every: int = Field(ge=1)
     checkpoint_every: int = Field(ge=1)
+    n_critic: int = Field(1, ge=1, le=100)  # discriminator updates per generator update
+    gp_weight: float = Field(10.0, ge=0)    # gradient-penalty weight (wgan-gp only)
 
     _loss = field_validator("loss")(classmethod(lambda cls, v: _registered(registry.LOSSES, "loss")(v)))
 
@@ -119,11 +124,85 @@ class Defaults(Strict):
     _device = field_validator("device")(classmethod(lambda cls, v: _check_device(v)))
 
 
+class ViewSettings(Strict):
+    """Which classes a run sees, grouped how, in what proportions (see ganpriors.data.views)."""
+
+    # Each inner list of original class labels is one group (a mode for NEMGAN); classes in no group
+    # are left out. Default: every class its own group.
+    groups: Optional[list[list[int]]] = None
+    # Resample each split so that the groups have exactly these shares (e.g. [0.8, 0.2]).
+    proportions: Optional[list[float]] = None
+    seed: int = Field(0, ge=0)
+
+    @field_validator("groups")
+    @classmethod
+    def _groups(cls, v):
+        if v is None:
+            return v
+        flat = [c for g in v for c in g]
+        if not v or any(not g for g in v) or len(set(flat)) != len(flat) or any(not 0 <= c <= 9 for c in flat):
+            raise ValueError(f"groups {v} must be non-empty lists of distinct class labels 0..9")
+        return v
+
+    @model_validator(mode="after")
+    def _proportions(self):
+        if self.proportions is not None:
+            n = len(self.groups) if self.groups is not None else 10
+            if len(self.proportions) != n or any(p <= 0 for p in self.proportions) or abs(sum(self.proportions) - 1) > 1e-6:
+                raise ValueError(f"proportions {self.proportions} must be {n} positive shares summing to 1")
+        return self
+
+
+class ModeMatchingSettings(Strict):
+    """NEMGAN's inversion network and mode-matching loss (Mishra et al.), with the learned mode
+    prior update of NEMGAN-P when the run's prior is `modes` with learnable: true."""
+
+    z_weight: float = Field(10.0, ge=0)        # 10 * MSE(E_z(G(z)), z)
+    mode_weight: float = Field(1.0, ge=0)      # cross-entropy(E_c(G(z)), c)
+    channels: int = Field(32, ge=1)            # width of the inversion network
+    lr: float = Field(1.0e-4, gt=0)            # inversion network's Adam (betas from train)
+    n_sup: int = Field(0, ge=0)                # labelled real images for E_c (oversampled to balance)
+    sup_weight: float = Field(1.0, ge=0)
+    prior_lr: float = Field(1.0e-3, gt=0)      # Adam on the mode logits (NEMGAN-P)
+    prior_warmup: int = Field(0, ge=0)         # generator steps before the prior update starts
+
+
+REGULARISER_SETTINGS = {"mode_matching": ModeMatchingSettings}
+
+
 class ResolvedRun(Defaults):
     """A run after deep-merging its overrides into `defaults`."""
 
     name: str
     prior: PriorSpec
+    view: Optional[ViewSettings] = None
+    regularisers: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("regularisers")
+    @classmethod
+    def _regularisers(cls, v: dict) -> dict:
+        out = {}
+        for name, options in v.items():
+            _registered(registry.REGULARISERS, "regulariser")(name)
+            try:
+                out[name] = REGULARISER_SETTINGS[name].model_validate(options if options is not None else {})
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                where = ".".join(str(p) for p in err["loc"])
+                raise ValueError(f"{name}.{where}: {err['msg']}") from None
+        return out
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        self.prior.check_latent_dim(self.model.z_dim)
+        if "mode_matching" in self.regularisers and self.prior.kind != "modes":
+            raise ValueError("regulariser mode_matching needs prior kind 'modes'")
+        if self.prior.kind == "modes":
+            groups = len(self.view.groups) if self.view is not None and self.view.groups is not None else 10
+            if groups != self.prior.modes:
+                raise ValueError(f"prior.modes {self.prior.modes} must equal the {groups} groups of the run's "
+                                 "data (view.groups, or the 10 classes without a view)")
+        return self
 
 
 class FeatureExtractorSettings(Strict):
@@ -181,14 +260,62 @@ class ReportSettings(Strict):
     dpi: int = Field(120, ge=50, le=600)
 
 
+class StyleGenesProbeSettings(Strict):
+    n_samples: int = Field(10000, ge=100)      # generated images labelled by the classifier
+    n_conditional: int = Field(500, ge=10)     # conditional samples per requested class
+    smoothing: float = Field(1.0, ge=0)        # add-alpha counts in p(variant | class)
+    chunks: int = Field(8, ge=1)               # continuous latents are split into this many chunks ...
+    clusters: int = Field(64, ge=2)            # ... each discretised by k-means into this many codes
+    coordinate_bins: int = Field(16, ge=2)     # quantile bins per latent coordinate
+    grid_variants: int = Field(8, ge=2)        # columns of the gene-swap figure
+    grid_per_class: int = Field(8, ge=1)       # columns of the class-conditional figure
+
+
+class NemganProbeSettings(Strict):
+    n_per_mode: int = Field(1000, ge=10)       # generated images per mode for conditional accuracy
+    grid_per_mode: int = Field(8, ge=1)
+    kmeans_restarts: int = Field(10, ge=1)
+
+
+class PriorVsMidpointStudy(Strict):
+    kind: Literal["prior_vs_midpoint"]
+    runs: list[str] = Field(min_length=1)
+
+
+class StyleGenesStudy(Strict):
+    kind: Literal["stylegenes"]
+    runs: list[str] = Field(min_length=1)
+    probe: StyleGenesProbeSettings = StyleGenesProbeSettings()
+
+
+class NemganStudy(Strict):
+    kind: Literal["nemgan"]
+    runs: list[str] = Field(min_length=1)
+    probe: NemganProbeSettings = NemganProbeSettings()
+
+
+StudySettings = Annotated[Union[PriorVsMidpointStudy, StyleGenesStudy, NemganStudy], Field(discriminator="kind")]
+
+
 class Params(Strict):
     data: DataSettings
     classifier: ClassifierSettings
     seeds: list[int] = Field(min_length=1)
     defaults: Defaults
     runs: dict[str, dict[str, Any]] = Field(min_length=1)
+    studies: dict[str, StudySettings] = Field(min_length=1)
     eval: EvalSettings
     report: ReportSettings
+
+    @model_validator(mode="after")
+    def _study_runs(self):
+        for name, study in self.studies.items():
+            if not RUN_NAME.match(name):
+                raise ValueError(f"study name '{name}' must match {RUN_NAME.pattern}")
+            for run in study.runs:
+                if run not in self.runs:
+                    raise ValueError(f"studies.{name}.runs: '{run}' is not a run (runs are {', '.join(self.runs)})")
+        return self
 
     @field_validator("seeds")
     @classmethod
@@ -356,7 +483,8 @@ STAGE_PARAMS: dict[str, list[str]] = {
     "train": ["defaults", "runs.{run}"],
     "real-features": ["eval.feature_extractor", "eval.real", "eval.batch_size", "eval.device", "eval.threads"],
     "evaluate": ["eval"],
-    "report": ["report", "seeds", "runs", "eval.fake.lambdas"],
+    "probe": ["studies.{study}.probe", "defaults", "runs.{run}", "eval.device", "eval.threads"],
+    "report": ["report", "seeds", "studies.{study}", "eval.fake.lambdas"],
 }
 
 
@@ -378,7 +506,7 @@ def _sorted(value: Any) -> Any:
 def write_params_stamp(raw: dict, stage: str, folder: Path | str, **wildcards: str) -> str | None:
     """Write a stage's params to `folder/<stage>[-<run>].json` when they differ from the file's.
 
-    Snakemake rules take this file as an input, so a params edit makes it newer than the outputs
+    Named <stage>[-<study>][-<run>].json. Snakemake rules take this file as an input, so a params edit makes it newer than the outputs
     and triggers a rerun through Snakemake's mtime rule. Unlike Snakemake's own params tracking,
     this needs no .snakemake/ metadata, which is local to one clone: it keeps working on outputs
     restored by `dvc pull` (after `ganpriors reconcile`). Returns None for stages without params.
@@ -388,7 +516,8 @@ def write_params_stamp(raw: dict, stage: str, folder: Path | str, **wildcards: s
     tracked = stage_params(raw, stage, **wildcards)
     if not tracked:
         return None
-    name = stage + (f"-{wildcards['run']}" if "{run}" in "".join(STAGE_PARAMS[stage]) else "")
+    keys = "".join(STAGE_PARAMS[stage])
+    name = "-".join([stage] + [wildcards[w] for w in ("study", "run") if "{" + w + "}" in keys])
     path = Path(folder) / f"{name}.json"
     text = json.dumps(tracked, sort_keys=True, indent=1) + "\n"
     if not path.is_file() or path.read_text() != text:

@@ -14,6 +14,9 @@ PRIORS = {
     "gamma": "ganpriors.priors.parametric:GammaPrior",
     "cauchy": "ganpriors.priors.parametric:CauchyPrior",
     "nonparametric": "ganpriors.priors.nonparametric:NonParametricPrior",
+    "gene_bank": "ganpriors.priors.gene_bank:GeneBankPrior",
+    "mapped_normal": "ganpriors.priors.mapped_normal:MappedNormalPrior",
+    "modes": "ganpriors.priors.modes:ModesPrior",
 }
 
 NETS = {
@@ -23,6 +26,18 @@ NETS = {
 LOSSES = {
     "nonsaturating": "ganpriors.losses:NonSaturatingLoss",
     "hinge": "ganpriors.losses:HingeLoss",
+    "wgan-gp": "ganpriors.losses:WassersteinGPLoss",
+}
+
+# Terms added to the adversarial losses, composable per run (params `regularisers:` mapping).
+REGULARISERS = {
+    "mode_matching": "ganpriors.regularisers.mode_matching:ModeMatching",
+}
+
+# Study-specific measurements on a trained run (params `studies.<name>.kind`).
+PROBES = {
+    "stylegenes": "ganpriors.probes.stylegenes:probe_stylegenes",
+    "nemgan": "ganpriors.probes.nemgan:probe_nemgan",
 }
 
 FEATURE_EXTRACTORS = {

@@ -3,6 +3,7 @@ import sys
 
 from ganpriors.config import read_yaml, stage_params, validate_params, write_params_stamp
 from ganpriors.errors import GanpriorsError
+from ganpriors.studies import has_probe, report_outputs
 
 try:
     RAW_PARAMS = read_yaml("params.yaml")
@@ -14,6 +15,8 @@ if config != RAW_PARAMS:
 
 RUNS = list(PARAMS.runs)
 SEEDS = [str(s) for s in PARAMS.seeds]
+STUDIES = PARAMS.studies
+PROBED_STUDIES = [name for name, study in STUDIES.items() if has_probe(study)]
 RAW_DIR = "data/raw/fashion-mnist"
 RAW_FILES = list(PARAMS.data.files)
 PREPARED = "data/prepared/fashion-mnist.safetensors"
@@ -21,12 +24,14 @@ CLASSIFIER = "results/classifier/classifier.safetensors"
 REAL_FEATURES = "results/eval/real_features.safetensors"
 PRIOR = "results/priors/{run}/prior.safetensors"
 RUN_DIR = "results/runs/{run}/seed{seed}"
+PROBE = "results/probes/{study}/{run}/seed{seed}"
 
 
-def tracked(stage):
+def tracked(stage, **fixed):
     """Snakemake reruns a job when the repr of its params changes: pass the key-sorted sub-trees
-    that the stage reads (the same keys dvc.yaml lists)."""
-    return lambda wildcards: stage_params(config, stage, **dict(wildcards.items()))
+    that the stage reads (the same keys dvc.yaml lists). `fixed`: placeholders set by the rule
+    itself (the study of a per-study rule)."""
+    return lambda wildcards: stage_params(config, stage, **fixed, **dict(wildcards.items()))
 
 
 def job_wildcards(wildcards):
@@ -39,13 +44,14 @@ def job_wildcards(wildcards):
 PARAMS_STAMPS = ".ganpriors/params"
 
 
-def params_stamp(stage):
+def params_stamp(stage, **fixed):
     """Input function: the stage's params as a file, rewritten only when they change, so that
     Snakemake's mtime rule reruns the job on an edit even without .snakemake metadata (which is
     not shared, e.g. for outputs restored by `dvc pull`)."""
-    return lambda wildcards: write_params_stamp(config, stage, PARAMS_STAMPS, **dict(wildcards.items())) or []
+    return lambda wildcards: write_params_stamp(config, stage, PARAMS_STAMPS, **fixed, **dict(wildcards.items())) or []
 
 
 wildcard_constraints:
     run="|".join(RUNS),
     seed=r"\d+",
+    study="|".join(PROBED_STUDIES) or "(?!)",

@@ -37,13 +37,15 @@ rule real_features:
 
 
 rule evaluate:
-    """IS, FID, KID, precision/recall on prior samples and on G((1 - lambda) z1 + lambda z2)."""
+    """IS, FID, KID, precision/recall on prior samples and on G((1 - lambda) z1 + lambda z2);
+    runs trained on a view of the data are compared with the test split under the same view."""
     input:
         generator=rules.train.output.generator,
         prior=PRIOR,
         summary=rules.train.output.summary,
         real=REAL_FEATURES,
         classifier=CLASSIFIER,
+        data=PREPARED,
         params_stamp=params_stamp("evaluate"),
     output:
         f"{RUN_DIR}/metrics.json",
@@ -57,4 +59,4 @@ rule evaluate:
     shell:
         "ganpriors evaluate --seed {wildcards.seed} --generator {input.generator} --prior {input.prior}"
         " --train-summary {input.summary} --real-features {input.real} --classifier {input.classifier}"
-        " --out {output} 2> {log}"
+        " --data {input.data} --out {output} 2> {log}"

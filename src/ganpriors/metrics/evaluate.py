@@ -19,7 +19,6 @@ from ganpriors.device import generator_for, pick_device
 from ganpriors.errors import GanpriorsError
 from ganpriors.io import load_tensors, read_json, save_tensors, write_json
 from ganpriors.metrics.interpolation import interpolate
-from ganpriors.priors import load_prior
 from ganpriors.train import load_generator
 
 
@@ -100,9 +99,24 @@ def scores(fake: dict, real: dict, fid_layer: str, isc_layer: str, settings, see
     }
 
 
+def view_reference(settings, data_path: Path, view, extractor, device) -> tuple[dict, dict]:
+    """Reference features for a run trained on a view (regrouped or resampled classes): the test
+    split under the same view, so that FID compares like with like."""
+    from ganpriors.data.views import apply_view
+
+    split = load_split(data_path, settings.real.split)
+    viewed = apply_view(split.images, split.labels, view)
+    n = min(settings.real.n, len(viewed.images))
+    feats = extract(extractor, viewed.images[:n], settings.batch_size, device)
+    return feats, {"split": settings.real.split, "n": n, "view": view.model_dump()}
+
+
 def evaluate_run(settings, seed: int, generator_path: Path, prior_path: Path, train_summary: Path,
-                 real_features: Path, classifier_path: Path, out: Path) -> dict:
+                 real_features: Path, classifier_path: Path, out: Path, data_path: Path) -> dict:
     import torch_fidelity
+
+    from ganpriors.config import ViewSettings
+    from ganpriors.train import load_trained_prior
 
     torch.set_num_threads(settings.threads)
     device = pick_device(settings.device)
@@ -130,12 +144,17 @@ def evaluate_run(settings, seed: int, generator_path: Path, prior_path: Path, tr
         return result
 
     start = time.perf_counter()
-    generator, meta = load_generator(generator_path, device)
-    prior = load_prior(prior_path)
+    generator, meta, prior_state, _ = load_generator(generator_path, device, with_parts=True)
+    prior = load_trained_prior(prior_path, prior_state, device)
     extractor = build_extractor(settings, classifier_path, device)
     if extractor.weights_sha256 != real_meta["weights_sha256"]:
         raise GanpriorsError(f"{real_features}: computed with other extractor weights than {classifier_path}; "
                              "rerun the real-features stage")
+    if meta.get("view") is not None:
+        real, view_meta = view_reference(settings, data_path, ViewSettings.model_validate(meta["view"]), extractor,
+                                         device)
+        protocol.update({"n_real": view_meta["n"], "view": view_meta["view"],
+                         "kid_subset_size": min(settings.kid_subset_size, settings.fake.n, view_meta["n"])})
     rng = generator_for(device, settings.fake.seed * 1000 + seed)
     sets = {"prior": None, **{f"lambda_{lam:g}": lam for lam in settings.fake.lambdas}}
     result["scores"] = {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ganpriors.io import write_json
+from ganpriors.io import save_tensors, write_json
 from ganpriors.priors import build_prior, save_prior
 from ganpriors.priors.kl import prior_midpoint_kl
 
@@ -21,13 +21,24 @@ REFERENCE_FAMILIES = {
 }
 
 
-def fit_prior(spec, out: Path, summary_path: Path) -> dict:
+def fit_prior(spec, out: Path, summary_path: Path, z_dim: int) -> dict:
+    import torch
     from pydantic import TypeAdapter
 
     from ganpriors.priors.specs import PriorSpec
 
     prior = build_prior(spec)
     summary = {"spec": spec.model_dump()}
+    if not prior.iid_per_dimension:
+        # A learned prior is initialised by the train stage from the run's seed; the file holds only
+        # its spec. Its description (parameter count, distinct latents) comes from a throwaway copy.
+        example = build_prior(spec)
+        torch.manual_seed(0)
+        example.build(z_dim)
+        summary["description"] = example.describe()
+        save_tensors(out, {}, {"spec": spec.model_dump(), "summary": summary})
+        write_json(summary_path, summary)
+        return summary
     if prior.needs_fit:
         summary.update(prior.fit())
         grid = (spec.low, spec.high, spec.bins)

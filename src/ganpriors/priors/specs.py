@@ -12,6 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 class Strict(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
 
+    def check_latent_dim(self, dim: int) -> None:
+        """Raise ValueError when this prior cannot produce `dim`-dimensional latents."""
+
 
 class NormalSpec(Strict):
     kind: Literal["normal"]
@@ -71,7 +74,50 @@ class NonParametricSpec(Strict):
         return self
 
 
-SPECS = (NormalSpec, UniformSpec, GammaSpec, CauchySpec, NonParametricSpec)
+class GeneBankSpec(Strict):
+    """StyleGenes (Ntavelis et al. 2023): `genes` banks of `variants` learnable vectors each; a latent
+    concatenates one uniformly drawn variant per gene (variants ** genes distinct latents)."""
+
+    kind: Literal["gene_bank"]
+    genes: int = Field(ge=1, le=1024)
+    variants: int = Field(ge=2, le=65536)
+    init_std: float = Field(1.0, gt=0)  # banks start as N(0, init_std^2) draws
+
+    def check_latent_dim(self, dim: int) -> None:
+        if dim % self.genes:
+            raise ValueError(f"model.z_dim {dim} must be a multiple of prior.genes {self.genes}")
+
+
+class MappedNormalSpec(Strict):
+    """The StyleMapping baseline: z ~ N(0, I) through a learnable MLP (StyleGAN's mapping network),
+    trained jointly with the generator. `hidden` sets the width so that the parameter count can
+    match a gene bank's."""
+
+    kind: Literal["mapped_normal"]
+    hidden: int = Field(ge=1, le=65536)
+    layers: int = Field(2, ge=1, le=16)  # linear layers (layers - 1 hidden activations)
+    negative_slope: float = Field(0.2, ge=0, lt=1)
+
+
+class ModesSpec(Strict):
+    """NEMGAN's engineered multimodal latent: z = onehot(c) in the last `modes` coordinates plus
+    U(-noise, noise) on every coordinate. With `learnable`, pi = softmax(logits) is learned
+    (NEMGAN-P); otherwise the modes are equiprobable and fixed (the original NEMGAN)."""
+
+    kind: Literal["modes"]
+    modes: int = Field(ge=2, le=1024)
+    noise: float = Field(0.3, ge=0)
+    learnable: bool = False
+    # Slope of the sigmoid steps of the reparameterised draw: w_k = s(u - c_{k-1}) - s(u - c_k).
+    sharpness: float = Field(100.0, gt=0)
+
+    def check_latent_dim(self, dim: int) -> None:
+        if dim < self.modes:
+            raise ValueError(f"model.z_dim {dim} must be at least prior.modes {self.modes}")
+
+
+SPECS = (NormalSpec, UniformSpec, GammaSpec, CauchySpec, NonParametricSpec, GeneBankSpec, MappedNormalSpec,
+         ModesSpec)
 SPEC_BY_KIND = {spec.model_fields["kind"].annotation.__args__[0]: spec for spec in SPECS}
 
 PriorSpec = Annotated[Union[SPECS], Field(discriminator="kind")]

@@ -1,18 +1,43 @@
-"""The report stage: tables and figures of the non-parametric-prior study."""
+"""The report stage: tables and figures of one study (dispatch on the study's kind), and the
+prior-vs-mid-point report of the non-parametric-prior study (Singh et al.)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
+from ganpriors.errors import GanpriorsError
 from ganpriors.io import write_text
 from ganpriors.priors import load_prior
 from ganpriors.report import figures, tables
 from ganpriors.report.paper import SINGH2019_NONPARAMETRIC_KL
 
 
-def build_report(params, runs_dir: Path, priors_dir: Path, tables_dir: Path, figures_dir: Path) -> list[Path]:
+@dataclass
+class ReportDirs:
+    tables: Path
+    figures: Path
+    runs: Path | None = None    # results/runs (prior_vs_midpoint reads generators and metrics there)
+    priors: Path | None = None  # results/priors
+    probes: Path | None = None  # results/probes/<study> (studies with a probe stage)
+
+
+def build_report(params, study_name: str, dirs: ReportDirs) -> list[Path]:
+    from ganpriors import registry, studies
+
+    if study_name not in params.studies:
+        raise GanpriorsError(f"params.yaml: no study '{study_name}' (studies are {', '.join(params.studies)})")
+    study = params.studies[study_name]
+    needed = "runs" if study.kind == "prior_vs_midpoint" else "probes"
+    if getattr(dirs, needed) is None:
+        raise GanpriorsError(f"report of a {study.kind} study needs --{needed}-dir")
+    return registry.resolve({k: v for k, v in studies.REPORTS.items()}, study.kind)(params, study_name, study, dirs)
+
+
+def build_prior_vs_midpoint(params, study_name: str, study, dirs: ReportDirs) -> list[Path]:
     from ganpriors.train import load_generator
 
-    runs, seeds, cfg = list(params.runs), params.seeds, params.report
+    runs_dir, priors_dir, tables_dir, figures_dir = dirs.runs, dirs.priors, dirs.tables, dirs.figures
+    runs, seeds, cfg = list(study.runs), params.seeds, params.report
     long, status = tables.collect_metrics(runs_dir, runs, seeds)
     summary = tables.summarise(long, status, runs, cfg.spread)
     display = tables.display_table(summary, cfg.spread, cfg.decimals)

@@ -1,0 +1,112 @@
+"""The StyleGenes study's report: quality, size, class information per latent unit, and
+conditional sampling from the unconditionally trained model (Ntavelis et al. 2023)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ganpriors.data.datasets import FASHION_MNIST_CLASSES
+from ganpriors.io import write_text
+from ganpriors.report import probe_tables as pt
+from ganpriors.report.stylegenes_figures import grid_figure
+from ganpriors.report.tables import write_table
+
+INFO_COLUMNS = [
+    ("max_unit_information", "class info, best gene / chunk"),
+    ("unit_information_concentration", "concentration (best / all units)"),
+    ("max_coordinate_information", "class info, best coordinate"),
+    ("mean_conditional_accuracy", "conditional accuracy"),
+]
+
+
+def _per_seed(probes: list[dict]) -> pd.DataFrame:
+    scores = pt.scores_per_seed(probes)
+    info = pd.DataFrame([{"run": p["run"], "seed": p["seed"], **{k: p["probe"][k] for k, _ in INFO_COLUMNS}}
+                         for p in probes if p["status"] == "completed"],
+                        columns=["run", "seed"] + [k for k, _ in INFO_COLUMNS])
+    return scores.merge(info, on=["run", "seed"], how="outer")
+
+
+def _sizes(probes: list[dict], runs: list[str]) -> pd.DataFrame:
+    """Per run: what the latent is, its learnable parameters and number of distinct latents."""
+    rows = []
+    for run in runs:
+        p = next((p for p in probes if p["run"] == run and p["status"] == "completed"), None)
+        desc = (p or {}).get("probe", {}).get("describe", {}) if p else {}
+        units = p["probe"]["units"] if p else ""
+        distinct = desc.get("distinct_latents")
+        rows.append({"run": run, "latent": (p or {}).get("protocol", {}) and units,
+                     "latent parameters": desc.get("parameters", 0),
+                     "distinct latents": f"{distinct:.3g}" if distinct else "continuous",
+                     "generator parameters": desc.get("generator_parameters")})
+    return pd.DataFrame(rows)
+
+
+def build_stylegenes_report(params, study_name: str, study, dirs) -> list[Path]:
+    runs, seeds, cfg = list(study.runs), params.seeds, params.report
+    probes = pt.read_probes(dirs.probes, runs, seeds)
+    per_seed = _per_seed(probes)
+    columns = [(m, label) for m, label in pt.SCORE_COLUMNS] + INFO_COLUMNS
+    summary = pt.summarise(per_seed, runs, [c for c, _ in columns], cfg.spread)
+    sizes = _sizes(probes, runs)
+    summary = sizes.merge(summary, on="run")
+    table = pt.display(summary, columns, cfg.spread, cfg.decimals,
+                       first=["latent", "latent parameters", "distinct latents"])
+    extractor = probes[0]["protocol"]["feature_extractor"]
+    caption = (f"StyleGenes study, Fashion-MNIST: scores on prior samples (mean ± {cfg.spread} over seeds {seeds}; "
+               f"features: {extractor}); class information = I(unit; class) / H(class) of the classifier's labels "
+               "of generated images, for the best latent unit (a gene, or a k-means-coded chunk of a continuous "
+               "latent) and the best single coordinate; conditional accuracy = share of samples drawn from "
+               "p(unit codes | class) that the classifier labels as the requested class (mean over 10 classes).")
+    tables_dir, figures_dir = Path(dirs.tables), Path(dirs.figures)
+    written = write_table(summary, table, tables_dir / "stylegenes", caption)
+
+    written += _conditional_table(probes, runs, tables_dir / "conditional_accuracy", cfg.decimals)
+    long = pt.long_scores(probes)
+    write_text(tables_dir / "all_scores.csv", long.to_csv(index=False, float_format="%.6g"))
+    written.append(tables_dir / "all_scores.csv")
+
+    for run in runs:
+        seed = pt.first_completed_seed(probes, run)
+        grids = pt.read_grids(dirs.probes, run, seed) if seed is not None else {}
+        for kind, title in (("gene_swap", "one unit changed per row"), ("class_conditional", "conditional samples")):
+            path = figures_dir / f"{kind}_{run}.png"
+            if kind in grids:
+                written.append(grid_figure(grids[kind], f"{run} (seed {seed}): {title}", path, cfg.dpi))
+            else:  # every seed diverged: an explicit placeholder instead of a missing output
+                written.append(_placeholder(path, f"{run}: no completed seed", cfg.dpi))
+    return written
+
+
+def _conditional_table(probes: list[dict], runs: list[str], stem: Path, decimals: int) -> list[Path]:
+    """Per class: conditional-sampling accuracy of each run (mean over seeds), and the class's share
+    among unconditional samples (what conditioning must beat)."""
+    rows = []
+    for run in runs:
+        done = [p for p in probes if p["run"] == run and p["status"] == "completed"]
+        if not done:
+            continue
+        acc = pd.DataFrame([p["probe"]["conditional_accuracy"] for p in done]).mean()
+        share = pd.DataFrame([p["probe"]["unconditional_share"] for p in done]).mean()
+        rows.append({"run": run, "samples": "conditional", **dict(zip(FASHION_MNIST_CLASSES, acc))})
+        rows.append({"run": run, "samples": "unconditional share", **dict(zip(FASHION_MNIST_CLASSES, share))})
+    df = pd.DataFrame(rows)
+    write_text(stem.with_suffix(".csv"), df.to_csv(index=False, float_format="%.6g"))
+    md = ("Conditional sampling: share of samples the classifier labels as the requested class, mean over seeds; "
+          "'unconditional share' is that class's share among unconditional samples.\n\n"
+          + df.to_markdown(index=False, floatfmt=f".{decimals}f") + "\n")
+    write_text(stem.with_suffix(".md"), md)
+    return [stem.with_suffix(".csv"), stem.with_suffix(".md")]
+
+
+def _placeholder(path: Path, text: str, dpi: int) -> Path:
+    from matplotlib.figure import Figure
+
+    from ganpriors.io import atomic_path
+
+    fig = Figure(figsize=(4, 1))
+    fig.text(0.5, 0.5, text, ha="center", va="center")
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=dpi, format="png", metadata={"Software": None})
+    return path
