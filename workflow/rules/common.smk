@@ -1,7 +1,7 @@
 # Shared helpers: validated params, output paths, and the params each stage depends on.
 import sys
 
-from ganpriors.config import read_yaml, stage_params, validate_params, write_params_stamp
+from ganpriors.config import STAGE_PARAMS, read_yaml, stage_params, validate_params, write_params_stamp
 from ganpriors.errors import GanpriorsError
 from ganpriors.studies import has_probe, report_outputs
 
@@ -49,6 +49,26 @@ def params_stamp(stage, **fixed):
     Snakemake's mtime rule reruns the job on an edit even without .snakemake metadata (which is
     not shared, e.g. for outputs restored by `dvc pull`)."""
     return lambda wildcards: write_params_stamp(config, stage, PARAMS_STAMPS, **fixed, **dict(wildcards.items())) or []
+
+
+def write_all_params_stamps():
+    """Write every stamp before the DAG is built: Snakemake may check an input's existence
+    concurrently with the input function that writes it (seen on a fresh checkout)."""
+    for stage, keys in STAGE_PARAMS.items():
+        keys = "".join(keys)
+        if "{study}" in keys:
+            combos = [{"study": name, "run": run} for name in PROBED_STUDIES for run in STUDIES[name].runs]
+            if "{run}" not in keys:
+                combos = [{"study": name} for name in STUDIES]
+        elif "{run}" in keys:
+            combos = [{"run": run} for run in RUNS]
+        else:
+            combos = [{}]
+        for wildcards in combos:
+            write_params_stamp(config, stage, PARAMS_STAMPS, **wildcards)
+
+
+write_all_params_stamps()
 
 
 wildcard_constraints:
