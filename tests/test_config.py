@@ -57,6 +57,18 @@ def test_stylegenes_baseline_matches_the_gene_banks_in_size():
 
 
 @pytest.mark.parametrize("edit,expected", [
+    (("modes: 5, noise: 0.3, learnable: true", "modes: 4, noise: 0.3, learnable: true"),
+     "runs.nemgan_p_superclass: prior.modes 4 must equal the 5 groups of the run's data"),
+    (("mode_matching: {n_sup: 500, prior_warmup: 300", "mode_matching: {n_sup: 500, warmup: 300"),
+     "runs.nemgan_p_superclass.regularisers: unknown key mode_matching.warmup; allowed keys here: channels, lr"),
+    (("      mode_matching: {n_sup: 500", "      mode_seeking: {n_sup: 500"),
+     "unknown regulariser 'mode_seeking' (allowed: mode_matching)"),
+    (("runs: [sg_normal, sg_mapping, sg_genes]", "runs: [sg_normal, sg_mapping, sg_gene]"),
+     "studies.stylegenes.runs: 'sg_gene' is not a run"),
+    (("proportions: [0.8, 0.2]", "proportions: [0.8, 0.3]"),
+     "runs.nemgan_p_twoclass.view: proportions [0.8, 0.3] must be 2 positive shares summing to 1"),
+    (("prior: {kind: gene_bank, genes: 8,", "prior: {kind: gene_bank, genes: 7,"),
+     "runs.sg_genes: model.z_dim 64 must be a multiple of prior.genes 7"),
     (("    lr_g: 2.0e-4", "    lr_g: 2.0e-4\n    lr_gen: 1.0e-3"),
      "unknown key defaults.train.lr_gen (value 0.001); allowed keys here: batch_size, beta1, beta2"),
     (("    steps: 2500", "    steps: many"), "defaults.train.steps = 'many': Input should be a valid integer"),

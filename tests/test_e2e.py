@@ -68,6 +68,40 @@ def test_snakemake_quick_run_produces_the_study(snakemake_workspace):
     assert (ws / "logs/train/normal-seed0.log").exists()
 
 
+def test_snakemake_quick_run_produces_the_stylegenes_and_nemgan_studies(snakemake_workspace):
+    from ganpriors.config import load_params
+    from ganpriors.studies import report_outputs
+
+    ws = snakemake_workspace
+    params = load_params(ws / "params.yaml")
+    for name in ("stylegenes", "nemgan"):
+        for out in report_outputs(name, params.studies[name]):
+            data = (ws / out).read_bytes()
+            assert data[:4] == b"\x89PNG" if out.endswith(".png") else len(data) > 0, out
+    genes = pd.read_csv(ws / "results/tables/stylegenes/stylegenes.csv")
+    assert list(genes["run"]) == ["sg_normal", "sg_mapping", "sg_genes"] and (genes["seeds"] == 2).all()
+    assert list(genes["latent parameters"]) == [0, 280, 128]  # 8 x 16 gene entries; 16-8-16 MLP
+    assert genes["FID mean"].notna().all() and genes["mean_conditional_accuracy mean"].between(0, 1).all()
+    probe = json.loads((ws / "results/probes/stylegenes/sg_genes/seed1.json").read_text())
+    assert probe["probe"]["units"] == "genes" and len(probe["probe"]["unit_information"]) == 4
+    assert len(probe["probe"]["conditional_accuracy"]) == 10 and probe["scores"]["prior"]["fid"] > 0
+
+    nemgan = pd.read_csv(ws / "results/tables/nemgan/nemgan.csv")
+    assert list(nemgan["run"]) == params.studies["nemgan"].runs and (nemgan["seeds"] == 2).all()
+    for col in ("k-means purity", "NMI", "ARI"):
+        assert col in open(ws / "results/tables/nemgan/nemgan.md").read()
+    assert nemgan["purity mean"].between(0, 1).all() and nemgan["pi_l1 mean"].notna().all()
+    log = pd.read_csv(ws / "results/runs/nemgan_p_twoclass/seed0/train_log.csv")
+    assert {"match_z", "match_mode", "sup", "prior_kl", "pi_0", "pi_1"} <= set(log.columns)
+    assert log["prior_kl"].iloc[0] != log["prior_kl"].iloc[0]  # NaN: the prior update waits for the warm-up
+    assert log["prior_kl"].iloc[-1] == log["prior_kl"].iloc[-1]  # ... and then runs
+    fixed = pd.read_csv(ws / "results/runs/nemgan_twoclass/seed0/train_log.csv")
+    assert (fixed["pi_0"] == 0.5).all()  # the ablation's modes stay equiprobable
+    metrics = json.loads((ws / "results/runs/nemgan_p_twoclass/seed0/metrics.json").read_text())
+    # FID of a run trained on a view is computed against the test split under the same view
+    assert metrics["protocol"]["view"]["proportions"] == [0.8, 0.2] and metrics["protocol"]["n_real"] == 500
+
+
 def test_snakemake_recorded_the_declared_params_keys(snakemake_workspace):
     recorded = snakemake_params_from_metadata(snakemake_workspace)
     # download, prepare, classifier, real-features, 3 reports; 12 runs: fit-prior, 2 seeds of train

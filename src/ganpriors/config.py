@@ -189,7 +189,10 @@ class ResolvedRun(Defaults):
             except ValidationError as exc:
                 err = exc.errors()[0]
                 where = ".".join(str(p) for p in err["loc"])
-                raise ValueError(f"{name}.{where}: {err['msg']}") from None
+                if err["type"] == "extra_forbidden":
+                    allowed = ", ".join(sorted(REGULARISER_SETTINGS[name].model_fields))
+                    raise ValueError(f"unknown key {name}.{where}; allowed keys here: {allowed}") from None
+                raise ValueError(f"{name}.{where} = {err.get('input')!r}: {err['msg']}") from None
         return out
 
     @model_validator(mode="after")
@@ -414,6 +417,10 @@ def _one_line(exc: ValidationError, model: type[BaseModel], prefix: str = "") ->
     value = err.get("input")
     if isinstance(value, str) and re.match(r"^[+-]?\d+(\.\d*)?[eE][+-]?\d+$", value):
         msg += f"; PyYAML reads {value!r} as a string: write it with a decimal point (e.g. 2.0e-4)"
+    if isinstance(value, dict) and (err["type"] == "value_error" or not path):
+        # A check across several keys (a model validator): the message names them; the whole
+        # sub-tree would bury it.
+        return f"params.yaml: {path + ': ' if path else ''}{msg}{more}"
     return f"params.yaml: {path} = {value!r}: {msg}{more}"
 
 
