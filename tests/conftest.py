@@ -19,7 +19,7 @@ needs_dataset = pytest.mark.skipif(
 )
 
 
-def run(cmd: list[str], cwd: Path, check: bool = True, timeout: int = 900,
+def run(cmd: list[str], cwd: Path, check: bool = True, timeout: int = 1800,
         env: dict | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "DVC_NO_ANALYTICS": "1", **(env or {})}
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
