@@ -204,7 +204,8 @@ def train(run, seed: int, data_path: Path, prior_path: Path, out_dir: Path,
     prior.train()
     for reg in regularisers.values():
         reg.train()
-    extra_columns: list[str] | None = None
+    # Regularisers' log columns (stable names, NaN until a value exists), fixed before training.
+    extra_columns = [k for reg in regularisers.values() for k in reg.stats()]
     with NondeterminismMonitor() as monitor:
         while step < cfg.steps:
             loss_d, loss_g, d_real, d_fake = train_step(step, generator, discriminator, prior, opt_g, opt_d, loss,
@@ -215,7 +216,6 @@ def train(run, seed: int, data_path: Path, prior_path: Path, out_dir: Path,
             if step % cfg.log_every == 0 or step == cfg.steps:
                 ld, lg = loss_d.detach().item(), loss_g.detach().item()
                 extra = {k: v for reg in regularisers.values() for k, v in reg.stats().items()}
-                extra_columns = extra_columns or list(extra)
                 rows.append([step, ld, lg, loss.score(d_real.detach()).mean().item(),
                              loss.score(d_fake.detach()).mean().item(),
                              elapsed_before + time.perf_counter() - start] + [extra.get(k) for k in extra_columns])
@@ -231,7 +231,7 @@ def train(run, seed: int, data_path: Path, prior_path: Path, out_dir: Path,
     save_tensors(out_dir / "generator.safetensors", trained_tensors(generator, prior, regularisers), meta)
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(LOG_COLUMNS + [k for reg in regularisers.values() for k in reg.stats()])
+    writer.writerow(LOG_COLUMNS + extra_columns)
     writer.writerows(rows)
     write_text(out_dir / "train_log.csv", buf.getvalue())
     summary = {

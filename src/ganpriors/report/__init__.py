@@ -30,7 +30,7 @@ def build_report(params, study_name: str, dirs: ReportDirs) -> list[Path]:
     needed = "runs" if study.kind == "prior_vs_midpoint" else "probes"
     if getattr(dirs, needed) is None:
         raise GanpriorsError(f"report of a {study.kind} study needs --{needed}-dir")
-    return registry.resolve({k: v for k, v in studies.REPORTS.items()}, study.kind)(params, study_name, study, dirs)
+    return registry.resolve(studies.REPORTS, study.kind)(params, study_name, study, dirs)
 
 
 def build_prior_vs_midpoint(params, study_name: str, study, dirs: ReportDirs) -> list[Path]:

@@ -9,8 +9,7 @@ import pandas as pd
 from ganpriors.io import write_text
 from ganpriors.report import probe_tables as pt
 from ganpriors.report.nemgan_figures import pi_trajectory_figure
-from ganpriors.report.stylegenes import _placeholder
-from ganpriors.report.stylegenes_figures import grid_figure
+from ganpriors.report.stylegenes_figures import grid_figure, placeholder_figure
 from ganpriors.report.tables import write_table
 
 NEMGAN_COLUMNS = [
@@ -88,12 +87,12 @@ def build_nemgan_report(params, study_name: str, study, dirs) -> list[Path]:
         seed = pt.first_completed_seed(probes, run)
         path = figures_dir / f"modes_{run}.png"
         if seed is None:
-            written.append(_placeholder(path, f"{run}: no completed seed", cfg.dpi))
+            written.append(placeholder_figure(path, f"{run}: no completed seed", cfg.dpi))
             continue
         probe = next(p for p in probes if p["run"] == run and p["seed"] == seed)["probe"]
         trajectories[f"{run} (seed {seed})"] = {**probe["pi_trajectory"], "true": probe["prior"]["true_pi"]}
         grids = pt.read_grids(dirs.probes, run, seed)
         written.append(grid_figure(grids["modes"], f"{run} (seed {seed}): samples per mode", path, cfg.dpi))
     written.append(pi_trajectory_figure(trajectories, figures_dir / "pi_trajectory.png", cfg.dpi) if trajectories
-                   else _placeholder(figures_dir / "pi_trajectory.png", "no completed run", cfg.dpi))
+                   else placeholder_figure(figures_dir / "pi_trajectory.png", "no completed run", cfg.dpi))
     return written

@@ -76,6 +76,3 @@ def scores_per_seed(probes: list[dict]) -> pd.DataFrame:
         rows.append(row)
     return pd.DataFrame(rows, columns=["run", "seed"] + [m for m, _ in SCORE_COLUMNS])
 
-
-def nan_to_none(x):
-    return None if isinstance(x, float) and np.isnan(x) else x

@@ -9,7 +9,7 @@ import pandas as pd
 from ganpriors.data.datasets import FASHION_MNIST_CLASSES
 from ganpriors.io import write_text
 from ganpriors.report import probe_tables as pt
-from ganpriors.report.stylegenes_figures import grid_figure
+from ganpriors.report.stylegenes_figures import grid_figure, placeholder_figure
 from ganpriors.report.tables import write_table
 
 INFO_COLUMNS = [
@@ -33,10 +33,9 @@ def _sizes(probes: list[dict], runs: list[str]) -> pd.DataFrame:
     rows = []
     for run in runs:
         p = next((p for p in probes if p["run"] == run and p["status"] == "completed"), None)
-        desc = (p or {}).get("probe", {}).get("describe", {}) if p else {}
-        units = p["probe"]["units"] if p else ""
+        desc = p["probe"]["describe"] if p else {}
         distinct = desc.get("distinct_latents")
-        rows.append({"run": run, "latent": (p or {}).get("protocol", {}) and units,
+        rows.append({"run": run, "latent": p["probe"]["units"] if p else "",
                      "latent parameters": desc.get("parameters", 0),
                      "distinct latents": f"{distinct:.3g}" if distinct else "continuous",
                      "generator parameters": desc.get("generator_parameters")})
@@ -75,7 +74,7 @@ def build_stylegenes_report(params, study_name: str, study, dirs) -> list[Path]:
             if kind in grids:
                 written.append(grid_figure(grids[kind], f"{run} (seed {seed}): {title}", path, cfg.dpi))
             else:  # every seed diverged: an explicit placeholder instead of a missing output
-                written.append(_placeholder(path, f"{run}: no completed seed", cfg.dpi))
+                written.append(placeholder_figure(path, f"{run}: no completed seed", cfg.dpi))
     return written
 
 
@@ -98,15 +97,3 @@ def _conditional_table(probes: list[dict], runs: list[str], stem: Path, decimals
           + df.to_markdown(index=False, floatfmt=f".{decimals}f") + "\n")
     write_text(stem.with_suffix(".md"), md)
     return [stem.with_suffix(".csv"), stem.with_suffix(".md")]
-
-
-def _placeholder(path: Path, text: str, dpi: int) -> Path:
-    from matplotlib.figure import Figure
-
-    from ganpriors.io import atomic_path
-
-    fig = Figure(figsize=(4, 1))
-    fig.text(0.5, 0.5, text, ha="center", va="center")
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=dpi, format="png", metadata={"Software": None})
-    return path

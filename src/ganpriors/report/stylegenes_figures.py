@@ -1,4 +1,5 @@
-"""Figures of the StyleGenes probe: labelled image grids (gene swaps, class-conditional samples)."""
+"""Figures from probe grids (gene swaps, class-conditional samples, per-mode samples), and the
+placeholder a study report writes when a run has no completed seed."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -42,3 +43,13 @@ def grid_figure(grid: Grid, title: str, path: Path | str, dpi: int) -> Path:
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png", metadata={"Software": None})
     return path
+
+
+def placeholder_figure(path: Path | str, text: str, dpi: int) -> Path:
+    """A figure saying why there is nothing to show (every seed diverged), so that a declared
+    output exists and the report does not fail the reproduction."""
+    fig = Figure(figsize=(4, 1))
+    fig.text(0.5, 0.5, text, ha="center", va="center")
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=dpi, format="png", metadata={"Software": None})
+    return Path(path)
