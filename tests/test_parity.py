@@ -69,6 +69,7 @@ def test_report_stages_depend_on_their_study_only(views):
     """A study's report reads only its own runs (or its own probe folder), so that editing a run
     reruns the reports of the studies that use it and no other."""
     from ganpriors.config import load_params
+    from ganpriors.studies import has_probe
 
     params = load_params(ROOT / "params.yaml")
     _, dvc = views
@@ -76,7 +77,7 @@ def test_report_stages_depend_on_their_study_only(views):
         if job.stage != "report":
             continue
         study = params.studies[placeholders(cmd)["study"]]
-        if study.kind == "prior_vs_midpoint":
+        if not has_probe(study):
             expected = {f"results/{d}/{run}" for run in study.runs for d in ("runs", "priors")}
         else:
             expected = {f"results/probes/{placeholders(cmd)['study']}"}

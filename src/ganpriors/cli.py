@@ -87,8 +87,10 @@ def cmd_evaluate(args):
     if metrics["status"] != "completed":
         print(f"{args.generator}: run {metrics['status']}; recorded without scores")
     else:
-        prior, mid = metrics["scores"]["prior"], metrics["scores"]["lambda_0.5"]
-        print(f"FID prior {prior['fid']:.3f}, mid-point {mid['fid']:.3f} ({metrics['protocol']['feature_extractor']})")
+        shown = ("fid", "modes_covered", "kl_to_uniform", "high_quality_share")
+        for name, values in metrics["scores"].items():
+            print(f"{name}: " + ", ".join(f"{k} {values[k]:.4g}" for k in shown if values.get(k) is not None))
+        print(f"({metrics['protocol']['feature_extractor']})")
 
 
 def cmd_probe(args):

@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ganpriors import registry
+from ganpriors.data.specs import DatasetSpec
 from ganpriors.errors import GanpriorsError
 from ganpriors.priors.specs import PriorSpec
 
@@ -84,8 +85,11 @@ class ModelSettings(Strict):
     g_channels: int = Field(ge=1)
     d_channels: int = Field(ge=1)
     # Normalisation in the discriminator: WGAN-GP's critic must not use batch norm (the penalty is
-    # per sample), so its runs set none or layer.
-    d_norm: Literal["batch", "layer", "none"] = "batch"
+    # per sample), so its runs set none or layer; spectral = spectral norm on every weight (MaEM-GAN).
+    d_norm: Literal["batch", "layer", "none", "spectral"] = "batch"
+    # Outputs of the discriminator: 1 is a logit/critic value; m > 1 is MaEM-GAN's m-dimensional
+    # embedding, on which the adversarial loss is averaged.
+    d_outputs: int = Field(1, ge=1, le=1024)
 
     _net = field_validator("net")(classmethod(lambda cls, v: _registered(registry.NETS, "net")(v)))
 
@@ -167,7 +171,37 @@ class ModeMatchingSettings(Strict):
     prior_warmup: int = Field(0, ge=0)         # generator steps before the prior update starts
 
 
-REGULARISER_SETTINGS = {"mode_matching": ModeMatchingSettings}
+class ReplayBufferEntropySettings(Strict):
+    """RB-MaEM (Liu et al., AAAI 2023): the generator minimises cos(V0, V*) + norm_weight ||V0|| for
+    each generated embedding V0 and its nearest (cosine) neighbour V* in a FIFO buffer of the last
+    buffer_size generated embeddings, weighted by `weight` (the paper's sigma)."""
+
+    weight: float = Field(5.0e-4, ge=0)        # sigma
+    buffer_size: int = Field(1024, ge=1)
+    norm_weight: float = Field(1.0e-3, ge=0)   # lambda
+    warmup: int = Field(0, ge=0)               # generator steps over which the weight ramps up linearly
+    # The authors' code also spreads the real embeddings inside the discriminator step (own buffer).
+    real_in_discriminator: bool = False
+
+
+class LocalLinearitySettings(Strict):
+    """DLLE: the discriminator's embedding is stable under F = a small random rotation plus Gaussian
+    noise: weight * E ||D(F(x)) - D(x)||^2 on real and generated samples."""
+
+    weight: float = Field(1.0, ge=0)
+    max_angle: float = Field(10.0, ge=0, le=180)   # degrees; rotation angle ~ U(-max, max)
+    noise_std: float = Field(0.01, ge=0)           # in data units ([-1, 1] for images)
+
+
+class IsometrySettings(Strict):
+    """DIsoMap: the embedding of a convex combination of a real and a generated sample equals the same
+    combination of their embeddings: weight * E[1 - cos(D(a x + (1-a) y), a D(x) + (1-a) D(y))]."""
+
+    weight: float = Field(1.0, ge=0)
+
+
+REGULARISER_SETTINGS = {"mode_matching": ModeMatchingSettings, "rb_maem": ReplayBufferEntropySettings,
+                        "dlle": LocalLinearitySettings, "disomap": IsometrySettings}
 
 
 class ResolvedRun(Defaults):
@@ -176,7 +210,12 @@ class ResolvedRun(Defaults):
     name: str
     prior: PriorSpec
     view: Optional[ViewSettings] = None
+    # Training data other than Fashion-MNIST: a mode-coverage benchmark (ganpriors.data.specs).
+    dataset: Optional[DatasetSpec] = None
     regularisers: dict[str, Any] = Field(default_factory=dict)
+    # Also score interpolations (eval.fake.lambdas): the non-parametric-prior study's question;
+    # other studies turn it off to save the evaluation time.
+    interpolations: bool = True
 
     @field_validator("regularisers")
     @classmethod
@@ -200,6 +239,19 @@ class ResolvedRun(Defaults):
         self.prior.check_latent_dim(self.model.z_dim)
         if "mode_matching" in self.regularisers and self.prior.kind != "modes":
             raise ValueError("regulariser mode_matching needs prior kind 'modes'")
+        if self.dataset is not None and (self.view is not None or "mode_matching" in self.regularisers):
+            raise ValueError(f"dataset {self.dataset.kind} cannot be combined with a view or mode_matching "
+                             "(both need labelled Fashion-MNIST images)")
+        points = self.dataset is not None and self.dataset.points
+        if points != (self.model.net == "mlp"):
+            raise ValueError(f"model.net {self.model.net!r} does not fit the data: use net mlp for the 2-D "
+                             "gaussian_ring/gaussian_grid datasets and dcgan for images")
+        if points and self.model.d_norm not in ("none", "spectral"):
+            raise ValueError(f"model.d_norm {self.model.d_norm!r}: the mlp discriminator supports none or spectral")
+        for name in ("rb_maem", "disomap"):
+            if name in self.regularisers and self.model.d_outputs < 2:
+                raise ValueError(f"regulariser {name} compares embedding directions (cosine): set model.d_outputs "
+                                 "to the embedding size m >= 2 (16 in the paper)")
         if self.prior.kind == "modes":
             groups = len(self.view.groups) if self.view is not None and self.view.groups is not None else 10
             if groups != self.prior.modes:
@@ -297,7 +349,31 @@ class NemganStudy(Strict):
     probe: NemganProbeSettings = NemganProbeSettings()
 
 
-StudySettings = Annotated[Union[PriorVsMidpointStudy, StyleGenesStudy, NemganStudy], Field(discriminator="kind")]
+# Rows of MaEM-GAN's CIFAR-10 ablation (Liu et al., AAAI 2023; ganpriors.report.paper) a run may stand beside.
+MAEMGAN_PAPER_ROWS = ("baseline", "disomap", "disomap_dlle", "disomap_rb_maem", "all", "wgan_gp", "dcgan")
+
+
+class MaemganStudy(Strict):
+    kind: Literal["maemgan"]
+    runs: list[str] = Field(min_length=1)
+    # run -> the paper's ablation row it reproduces (its CIFAR-10 numbers are shown beside ours)
+    paper_rows: dict[str, Literal[MAEMGAN_PAPER_ROWS]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _rows(self):
+        for run in self.paper_rows:
+            if run not in self.runs:
+                raise ValueError(f"paper_rows: '{run}' is not one of the study's runs ({', '.join(self.runs)})")
+        return self
+
+
+class ModeCoverageStudy(Strict):
+    kind: Literal["mode_coverage"]
+    runs: list[str] = Field(min_length=1)  # runs on a gaussian_ring, gaussian_grid or stacked dataset
+
+
+StudySettings = Annotated[Union[PriorVsMidpointStudy, StyleGenesStudy, NemganStudy, MaemganStudy, ModeCoverageStudy],
+                          Field(discriminator="kind")]
 
 
 class Params(Strict):

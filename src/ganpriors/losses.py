@@ -53,10 +53,25 @@ class HingeLoss(AdversarialLoss):
         return -fake_logits.mean()
 
 
-class WassersteinGPLoss(AdversarialLoss):
-    """WGAN-GP (Gulrajani et al. 2017): critic E[D(fake)] - E[D(real)] plus
-    gp_weight * E[(||grad_x D(x_hat)||_2 - 1)^2] on random interpolates x_hat of real and fake.
-    A critic with several outputs (an embedding) is averaged over them."""
+class WassersteinLoss(AdversarialLoss):
+    """The WGAN objective: critic E[D(fake)] - E[D(real)], generator -E[D(fake)]. A critic with several
+    outputs (MaEM-GAN's m-dimensional embedding) is averaged over them. Without a penalty the critic
+    must be constrained otherwise (spectral norm: model.d_norm spectral)."""
+
+    def discriminator(self, real_out, fake_out):
+        return fake_out.mean() - real_out.mean()
+
+    def generator(self, fake_out):
+        return -fake_out.mean()
+
+    def score(self, out):
+        return out  # critic values are not probabilities
+
+
+class WassersteinGPLoss(WassersteinLoss):
+    """WGAN-GP (Gulrajani et al. 2017): the WGAN critic objective plus
+    gp_weight * E[(||grad_x D(x_hat)||_2 - 1)^2] on random interpolates x_hat of real and fake, with
+    D(x_hat) the critic value averaged over its outputs."""
 
     def __init__(self, gp_weight: float = 10.0, generator: torch.Generator | None = None):
         self.gp_weight = gp_weight
@@ -70,15 +85,7 @@ class WassersteinGPLoss(AdversarialLoss):
         d_real, d_fake = discriminator(real), discriminator(fake)
         alpha = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), generator=self.rng, device=real.device)
         x_hat = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
-        grad, = torch.autograd.grad(discriminator(x_hat).sum(), x_hat, create_graph=True)
+        critic = discriminator(x_hat).reshape(real.shape[0], -1).mean(1)  # one value per sample
+        grad, = torch.autograd.grad(critic.sum(), x_hat, create_graph=True)
         penalty = ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
         return self.discriminator(d_real, d_fake) + self.gp_weight * penalty, d_real, d_fake
-
-    def discriminator(self, real_out, fake_out):
-        return fake_out.mean() - real_out.mean()
-
-    def generator(self, fake_out):
-        return -fake_out.mean()
-
-    def score(self, out):
-        return out  # critic values are not probabilities

@@ -21,17 +21,30 @@ PRIORS = {
 
 NETS = {
     "dcgan": "ganpriors.nets.dcgan:build_dcgan",
+    "mlp": "ganpriors.nets.mlp:build_mlp",  # 2-D mixtures (mode-coverage benchmarks)
 }
 
 LOSSES = {
     "nonsaturating": "ganpriors.losses:NonSaturatingLoss",
     "hinge": "ganpriors.losses:HingeLoss",
+    "wgan": "ganpriors.losses:WassersteinLoss",  # no penalty: needs a constrained critic (d_norm spectral)
     "wgan-gp": "ganpriors.losses:WassersteinGPLoss",
 }
 
 # Terms added to the adversarial losses, composable per run (params `regularisers:` mapping).
 REGULARISERS = {
     "mode_matching": "ganpriors.regularisers.mode_matching:ModeMatching",
+    # MaEM-GAN (Liu et al., AAAI 2023), on the discriminator's m-dimensional embedding:
+    "rb_maem": "ganpriors.regularisers.rb_maem:ReplayBufferEntropy",
+    "dlle": "ganpriors.regularisers.dlle:LocalLinearity",
+    "disomap": "ganpriors.regularisers.disomap:Isometry",
+}
+
+# Training data other than Fashion-MNIST (params `runs.<run>.dataset.kind`; see ganpriors.data.specs).
+DATASETS = {
+    "gaussian_ring": "ganpriors.data.benchmarks:MixtureData",
+    "gaussian_grid": "ganpriors.data.benchmarks:MixtureData",
+    "stacked": "ganpriors.data.benchmarks:StackedData",
 }
 
 # Study-specific measurements on a trained run (params `studies.<name>.kind`).

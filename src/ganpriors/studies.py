@@ -11,11 +11,16 @@ REPORTS = {
     "prior_vs_midpoint": "ganpriors.report:build_prior_vs_midpoint",
     "stylegenes": "ganpriors.report.stylegenes:build_stylegenes_report",
     "nemgan": "ganpriors.report.nemgan:build_nemgan_report",
+    "maemgan": "ganpriors.report.maemgan:build_maemgan_report",
+    "mode_coverage": "ganpriors.report.mode_coverage:build_mode_coverage_report",
 }
+
+# Studies whose report reads the runs' own outputs (results/runs, results/priors) instead of probes.
+READS_RUNS = ("prior_vs_midpoint", "maemgan", "mode_coverage")
 
 
 def has_probe(study) -> bool:
-    return study.kind != "prior_vs_midpoint"
+    return study.kind not in READS_RUNS
 
 
 def report_outputs(name: str, study) -> list[str]:
@@ -28,6 +33,12 @@ def report_outputs(name: str, study) -> list[str]:
         names = ["stylegenes.csv", "stylegenes.md", "stylegenes.tex", "conditional_accuracy.csv",
                  "conditional_accuracy.md", "all_scores.csv"]
         figs = [f"{kind}_{run}" for run in study.runs for kind in ("gene_swap", "class_conditional")]
+    elif study.kind == "maemgan":
+        names = ["maemgan.csv", "maemgan.md", "maemgan.tex", "all_scores.csv"]
+        figs = ["samples", "fid_ablation"]
+    elif study.kind == "mode_coverage":
+        names = ["mode_coverage.csv", "mode_coverage.md", "mode_coverage.tex", "all_scores.csv"]
+        figs = ["training_scatter", "mode_histograms"]
     else:
         names = ["nemgan.csv", "nemgan.md", "nemgan.tex", "mode_prior.csv", "mode_prior.md", "all_scores.csv"]
         figs = ["pi_trajectory"] + [f"modes_{run}" for run in study.runs]

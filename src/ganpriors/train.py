@@ -32,13 +32,24 @@ from ganpriors.regularisers.base import StepContext
 LOG_COLUMNS = ["step", "loss_d", "loss_g", "d_real", "d_fake", "seconds"]
 CHECKPOINT_ROOT = Path(".ganpriors/checkpoints")
 PRIOR_PREFIX, AUX_PREFIX = "prior.", "aux."  # keys of learned priors and auxiliary nets in generator files
+TRACE_PREFIX = "trace.step"  # generator samples at fixed latents during training (2-D benchmarks)
 
 
 @dataclass
 class TrainingData:
+    """Fashion-MNIST (under the run's view): a finite image set visited in shuffled passes. Other
+    training data (mode-coverage benchmarks) live in ganpriors.data.benchmarks, same interface."""
+
     images: torch.Tensor  # float in [-1, 1], on the training device
     labels: torch.Tensor  # group labels of the run's view (used only by supervised regularisers)
     n_groups: int
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.images.shape[1:])
+
+    def batches(self, batch_size: int, rng: torch.Generator) -> "Batches":
+        return Batches(self.images, batch_size, rng)
 
 
 def run_fingerprint(run, seed: int, prior_sha: str, data_sha: str) -> str:
@@ -47,9 +58,11 @@ def run_fingerprint(run, seed: int, prior_sha: str, data_sha: str) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def load_training_data(data_path: Path, view, device) -> TrainingData:
+def load_training_data(data_path: Path, run, device):
+    if run.dataset is not None:
+        return registry.resolve(registry.DATASETS, run.dataset.kind)(run.dataset, data_path, device)
     split = load_split(data_path, "train")
-    viewed = apply_view(split.images, split.labels, view)
+    viewed = apply_view(split.images, split.labels, run.view)
     return TrainingData(to_unit_range(viewed.images).to(device), viewed.labels.to(device), viewed.n_groups)
 
 
@@ -71,6 +84,12 @@ class Batches:
         batch = self.images[self.order[self.pos: self.pos + self.bs].to(self.images.device)]
         self.pos += self.bs
         return batch
+
+    def state_dict(self) -> dict:
+        return {"order": self.order, "pos": self.pos}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.order, self.pos = state["order"], state["pos"]
 
 
 def train_step(step: int, generator, discriminator, prior, opt_g, opt_d, loss, regularisers: dict,
@@ -131,9 +150,19 @@ def run_record(run, seed: int, prior) -> dict:
             "prior": prior.spec.model_dump()}
     if run.view is not None:
         meta["view"] = run.view.model_dump()
+    if run.dataset is not None:
+        meta["dataset"] = run.dataset.model_dump()
     if run.regularisers:
         meta["regularisers"] = {k: v.model_dump() for k, v in run.regularisers.items()}
+    if not run.interpolations:
+        meta["interpolations"] = False
     return meta
+
+
+def snapshot_steps(run) -> list[int]:
+    """Steps at which a 2-D run records its samples (0 = untrained, evenly spaced to the end)."""
+    n = getattr(run.dataset, "snapshots", 0)
+    return sorted({round(k * run.train.steps / n) for k in range(n + 1)}) if n else []
 
 
 def train(run, seed: int, data_path: Path, prior_path: Path, out_dir: Path,
@@ -144,8 +173,7 @@ def train(run, seed: int, data_path: Path, prior_path: Path, out_dir: Path,
     cfg = run.train
 
     prior = load_prior(prior_path)
-    data = load_training_data(data_path, run.view, device)
-    images = data.images
+    data = load_training_data(data_path, run, device)
     out_dir = ensure_output_dir(out_dir)  # inputs are readable: fail now, not after training
     fingerprint = run_fingerprint(run, seed, sha256_file(prior_path), sha256_file(data_path))
     ckpt_path = Path(checkpoint_root) / run.name / f"seed{seed}-{fingerprint}.pt"
@@ -155,12 +183,12 @@ def train(run, seed: int, data_path: Path, prior_path: Path, out_dir: Path,
         prior = build_prior(prior.spec, state["prior"])
     torch.manual_seed(seed)  # network initialisation (and learned priors' initial values)
     prior.build(run.model.z_dim)
-    generator, discriminator = build_nets(run.model, tuple(images.shape[1:]))
+    generator, discriminator = build_nets(run.model, data.shape)
     generator.to(device)
     discriminator.to(device)
     prior.to(device)
     regularisers = build_regularisers(run.regularisers, run=run, prior=prior, data=data,
-                                      image_shape=tuple(images.shape[1:]), device=device, seed=seed)
+                                      image_shape=data.shape, device=device, seed=seed)
     opt_g = torch.optim.Adam(list(generator.parameters()) + prior.trainable_parameters(), lr=cfg.lr_g,
                              betas=(cfg.beta1, cfg.beta2))
     opt_d = torch.optim.Adam(discriminator.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
@@ -168,7 +196,11 @@ def train(run, seed: int, data_path: Path, prior_path: Path, out_dir: Path,
     loss = build_loss(cfg, loss_rng)
     z_rng = generator_for(device, 2 * seed + 1)
     data_rng = torch.Generator().manual_seed(2 * seed)  # CPU: batch order is device-independent
-    batches = Batches(images, cfg.batch_size, data_rng)
+    batches = data.batches(cfg.batch_size, data_rng)
+    # Fixed latents whose samples are recorded during training (figure of the 2-D benchmarks).
+    snapshots, trace = snapshot_steps(run), {}
+    snapshot_z = (prior.sample(run.dataset.snapshot_samples, run.model.z_dim, generator_for(device, 2 * seed + 3),
+                               device) if snapshots else None)
 
     step, rows, elapsed_before = 0, [], 0.0
     status, diverged_at = "completed", None
@@ -182,7 +214,8 @@ def train(run, seed: int, data_path: Path, prior_path: Path, out_dir: Path,
         loss_rng.set_state(state["loss_rng"])
         for name, reg in regularisers.items():
             reg.load_state_dict(state["regularisers"][name])
-        step, rows, batches.order, batches.pos = state["step"], state["rows"], state["order"], state["pos"]
+        step, rows, trace = state["step"], state["rows"], state["trace"]
+        batches.load_state_dict(state["batches"])
         elapsed_before = state["elapsed"]
 
     def save_progress():
@@ -191,7 +224,7 @@ def train(run, seed: int, data_path: Path, prior_path: Path, out_dir: Path,
             "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(),
             "z_rng": z_rng.get_state(), "data_rng": data_rng.get_state(), "loss_rng": loss_rng.get_state(),
             "prior": prior.state(), "regularisers": {name: reg.state_dict() for name, reg in regularisers.items()},
-            "step": step, "rows": rows, "order": batches.order, "pos": batches.pos,
+            "step": step, "rows": rows, "batches": batches.state_dict(), "trace": trace,
             "elapsed": elapsed_before + time.perf_counter() - start,
         })
 
@@ -206,12 +239,20 @@ def train(run, seed: int, data_path: Path, prior_path: Path, out_dir: Path,
         reg.train()
     # Regularisers' log columns (stable names, NaN until a value exists), fixed before training.
     extra_columns = [k for reg in regularisers.values() for k in reg.stats()]
+
+    def record_snapshot():
+        if step in snapshots:
+            with torch.no_grad():
+                trace[f"{TRACE_PREFIX}{step:06d}"] = generator(snapshot_z).detach().cpu()
+
+    record_snapshot()
     with NondeterminismMonitor() as monitor:
         while step < cfg.steps:
             loss_d, loss_g, d_real, d_fake = train_step(step, generator, discriminator, prior, opt_g, opt_d, loss,
                                                         regularisers, batches, run.model.z_dim, cfg.n_critic, z_rng)
             step += 1
             bar.update(1)
+            record_snapshot()
 
             if step % cfg.log_every == 0 or step == cfg.steps:
                 ld, lg = loss_d.detach().item(), loss_g.detach().item()
@@ -228,7 +269,7 @@ def train(run, seed: int, data_path: Path, prior_path: Path, out_dir: Path,
     seconds = elapsed_before + time.perf_counter() - start
 
     meta = {**run_record(run, seed, prior), "steps": step, "status": status}
-    save_tensors(out_dir / "generator.safetensors", trained_tensors(generator, prior, regularisers), meta)
+    save_tensors(out_dir / "generator.safetensors", {**trained_tensors(generator, prior, regularisers), **trace}, meta)
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(LOG_COLUMNS + extra_columns)
@@ -263,6 +304,8 @@ def split_trained_tensors(tensors: dict) -> tuple[dict, dict, dict]:
     """-> (generator weights, learned prior state, {regulariser: {module: weights}})."""
     gen, prior_state, aux = {}, {}, {}
     for key, value in tensors.items():
+        if key.startswith(TRACE_PREFIX):
+            continue
         if key.startswith(PRIOR_PREFIX):
             prior_state[key[len(PRIOR_PREFIX):]] = value
         elif key.startswith(AUX_PREFIX):
@@ -286,7 +329,7 @@ def load_generator(path: Path, device: torch.device | str = "cpu", with_parts: b
     except Exception:
         raise GanpriorsError(f"{path}: generator file lacks a valid 'model' description; rerun its train stage") from None
     weights, prior_state, aux = split_trained_tensors(tensors)
-    generator, _ = build_nets(model)
+    generator, _ = build_nets(model, data_shape(meta))
     try:
         generator.load_state_dict(weights)
     except RuntimeError as exc:
@@ -298,6 +341,18 @@ def load_generator(path: Path, device: torch.device | str = "cpu", with_parts: b
     if with_parts:
         return generator, meta, prior_state, aux
     return generator, meta
+
+
+def data_shape(meta: dict) -> tuple[int, ...]:
+    """Shape of one training sample, from a generator file's metadata (Fashion-MNIST unless a
+    benchmark dataset is recorded)."""
+    from pydantic import TypeAdapter
+
+    from ganpriors.data.specs import DatasetSpec
+
+    if meta.get("dataset") is None:
+        return (1, 28, 28)
+    return TypeAdapter(DatasetSpec).validate_python(meta["dataset"]).shape
 
 
 def load_trained_prior(prior_path: Path, prior_state: dict, device):
@@ -312,3 +367,12 @@ def load_trained_prior(prior_path: Path, prior_state: dict, device):
             raise GanpriorsError(f"{prior_path}: the learned prior state in the generator file does not fit this "
                                  f"{prior.spec.kind} prior ({exc}); rerun the run's train stage") from None
     return prior.to(device).train(False)
+
+
+def load_trace(path: Path) -> dict[int, torch.Tensor]:
+    """step -> generator samples (snapshot_samples x 2) at the run's fixed snapshot latents, for runs
+    on a 2-D benchmark (empty for other runs). Step 0 is the untrained generator."""
+    from ganpriors.io import load_tensors
+
+    tensors, _ = load_tensors(path, "generator checkpoint")
+    return {int(k[len(TRACE_PREFIX):]): v for k, v in sorted(tensors.items()) if k.startswith(TRACE_PREFIX)}

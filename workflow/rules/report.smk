@@ -8,12 +8,18 @@ def study_inputs(name, study):
         # prior_vs_midpoint (Singh et al.): IS/FID on prior samples vs mid-points, the paper's CelebA
         # numbers beside; figures: samples, interpolations through the origin, FID against lambda,
         # the fitted pmf against the parametric densities.
-        return {
+        # maemgan (Liu et al.): FID/KID/IS/precision/recall/I-Variance of the regulariser ablation.
+        # mode_coverage: modes covered, high-quality share and KL to uniform on the benchmarks;
+        # figures: samples over training (2-D), mode histograms.
+        inputs = {
             "metrics": expand(f"{RUN_DIR}/metrics.json", run=runs, seed=SEEDS),
             "generators": expand(f"{RUN_DIR}/generator.safetensors", run=runs, seed=SEEDS),
             "priors": expand(PRIOR, run=runs),
             "summaries": expand("results/priors/{run}/prior.json", run=runs),
         }
+        if study.kind != "prior_vs_midpoint":
+            inputs["train_summaries"] = expand(f"{RUN_DIR}/train.json", run=runs, seed=SEEDS)
+        return inputs
     return {"probes": expand(PROBE + ".{ext}", study=name, run=runs, seed=SEEDS, ext=["json", "safetensors"])}
 
 

@@ -113,30 +113,34 @@ def view_reference(settings, data_path: Path, view, extractor, device) -> tuple[
 
 def evaluate_run(settings, seed: int, generator_path: Path, prior_path: Path, train_summary: Path,
                  real_features: Path, classifier_path: Path, out: Path, data_path: Path) -> dict:
+    """Score one trained run: image runs with torch-fidelity (+ I-Variance), runs on a mode-coverage
+    benchmark with that benchmark's protocol (ganpriors.metrics.mode_coverage)."""
     import torch_fidelity
 
-    from ganpriors.config import ViewSettings
     from ganpriors.train import load_trained_prior
 
     torch.set_num_threads(settings.threads)
     device = pick_device(settings.device)
     summary = read_json(train_summary, "training summary")
-    real, real_meta = load_tensors(real_features, "real-data features")
-    if not {"split", "n", "feature_extractor", "weights_sha256"} <= set(real_meta):
-        raise GanpriorsError(f"{real_features}: real-data features lack their protocol metadata; "
-                             "delete the file and rerun the real-features stage")
-    protocol = {
-        "dataset": "fashion-mnist", "split": real_meta["split"], "n_real": real_meta["n"],
-        "n_fake": settings.fake.n, "feature_extractor": real_meta["feature_extractor"],
-        "feature_extractor_weights_sha256": real_meta["weights_sha256"], "run_seed": seed,
-        "sampling_seed": settings.fake.seed, "kid_subset_size": min(settings.kid_subset_size, settings.fake.n,
-                                                                    real_meta["n"]),
-        "prc_neighborhood": settings.prc_neighborhood, "interpolation": "(1 - lambda) z1 + lambda z2",
-        "ganpriors": __version__, "torch_fidelity": torch_fidelity.__version__,
-    }
-    result = {"run": summary["run"], "seed": seed, "status": summary["status"], "protocol": protocol,
+    dataset = summary.get("dataset")
+    result = {"run": summary["run"], "seed": seed, "status": summary["status"],
+              "protocol": {"dataset": dataset["kind"] if dataset else "fashion-mnist", "run_seed": seed,
+                           "sampling_seed": settings.fake.seed, "ganpriors": __version__},
               "train": {k: summary.get(k) for k in ("steps", "seconds", "device", "diverged_at_step", "deterministic",
                                                      "nondeterministic_operations")}}
+    if dataset is None:
+        real, real_meta = load_tensors(real_features, "real-data features")
+        if not {"split", "n", "feature_extractor", "weights_sha256"} <= set(real_meta):
+            raise GanpriorsError(f"{real_features}: real-data features lack their protocol metadata; "
+                                 "delete the file and rerun the real-features stage")
+        result["protocol"].update({
+            "split": real_meta["split"], "n_real": real_meta["n"], "n_fake": settings.fake.n,
+            "feature_extractor": real_meta["feature_extractor"],
+            "feature_extractor_weights_sha256": real_meta["weights_sha256"],
+            "kid_subset_size": min(settings.kid_subset_size, settings.fake.n, real_meta["n"]),
+            "prc_neighborhood": settings.prc_neighborhood, "interpolation": "(1 - lambda) z1 + lambda z2",
+            "torch_fidelity": torch_fidelity.__version__,
+        })
     if summary["status"] != "completed":
         # A diverged run is reported as such instead of failing the whole reproduction.
         result["scores"] = None
@@ -146,23 +150,45 @@ def evaluate_run(settings, seed: int, generator_path: Path, prior_path: Path, tr
     start = time.perf_counter()
     generator, meta, prior_state, _ = load_generator(generator_path, device, with_parts=True)
     prior = load_trained_prior(prior_path, prior_state, device)
+    rng = generator_for(device, settings.fake.seed * 1000 + seed)
+    if dataset is None:
+        _score_images(result, settings, seed, generator, meta, prior, rng, real, real_meta, classifier_path,
+                      data_path, device)
+    else:
+        from ganpriors.metrics import benchmark_scores
+
+        benchmark_scores.SCORERS[dataset["kind"]](result, settings, seed, generator, meta, prior, rng,
+                                                  classifier_path, data_path, device)
+    result["seconds"] = round(time.perf_counter() - start, 2)
+    write_json(out, result)
+    return result
+
+
+def _score_images(result, settings, seed, generator, meta, prior, rng, real, real_meta, classifier_path,
+                  data_path, device) -> None:
+    """IS, FID, KID, precision/recall and I-Variance on prior samples (and interpolations unless the
+    run turns them off), against the real split (under the run's view, if any)."""
+    from ganpriors.config import ViewSettings
+    from ganpriors.metrics.i_variance import softmax_i_variance
+
+    protocol = result["protocol"]
     extractor = build_extractor(settings, classifier_path, device)
     if extractor.weights_sha256 != real_meta["weights_sha256"]:
-        raise GanpriorsError(f"{real_features}: computed with other extractor weights than {classifier_path}; "
+        raise GanpriorsError(f"real-data features were computed with other extractor weights than {classifier_path}; "
                              "rerun the real-features stage")
     if meta.get("view") is not None:
         real, view_meta = view_reference(settings, data_path, ViewSettings.model_validate(meta["view"]), extractor,
                                          device)
         protocol.update({"n_real": view_meta["n"], "view": view_meta["view"],
                          "kid_subset_size": min(settings.kid_subset_size, settings.fake.n, view_meta["n"])})
-    rng = generator_for(device, settings.fake.seed * 1000 + seed)
-    sets = {"prior": None, **{f"lambda_{lam:g}": lam for lam in settings.fake.lambdas}}
+    lambdas = settings.fake.lambdas if meta.get("interpolations", True) else []
+    sets = {"prior": None, **{f"lambda_{lam:g}": lam for lam in lambdas}}
     result["scores"] = {}
     for name, lam in sets.items():
         images = generate(generator, prior, settings.fake.n, meta["model"]["z_dim"], rng, device,
                           settings.batch_size, lam)
         fake = extract(extractor, images, settings.batch_size, device)
         result["scores"][name] = scores(fake, real, extractor.fid_layer, extractor.isc_layer, settings, seed)
-    result["seconds"] = round(time.perf_counter() - start, 2)
-    write_json(out, result)
-    return result
+        result["scores"][name]["i_variance"] = softmax_i_variance(fake[extractor.isc_layer])
+    # I-Variance of the real reference set: what a generator matching the data would score.
+    result["reference"] = {"i_variance": softmax_i_variance(real[extractor.isc_layer])}

@@ -1,4 +1,4 @@
-"""The plain DCGAN (Radford et al. 2016) scaled to 28 x 28 single-channel images."""
+"""The plain DCGAN (Radford et al. 2016) scaled to 28 x 28 images (1 channel, or 3 for stacked data)."""
 from __future__ import annotations
 
 import torch
@@ -38,31 +38,51 @@ class DCGANGenerator(nn.Module):
 
 
 def _norm(kind: str, channels: int) -> nn.Module:
-    # WGAN-GP's penalty is per sample, so its critic uses layer norm (GroupNorm with one group) or none.
+    # WGAN-GP's penalty is per sample, so its critic uses layer norm (GroupNorm with one group) or none;
+    # spectral normalises the weights instead (see spectral_normalise).
     return {"batch": lambda: nn.BatchNorm2d(channels), "layer": lambda: nn.GroupNorm(1, channels),
-            "none": nn.Identity}[kind]()
+            "none": nn.Identity, "spectral": nn.Identity}[kind]()
+
+
+def spectral_normalise(module: nn.Module) -> nn.Module:
+    """Spectral norm on every conv and linear weight (Miyato et al. 2018): a 1-Lipschitz-bounded critic
+    without a gradient penalty, as MaEM-GAN's discriminator."""
+    from torch.nn.utils.parametrizations import spectral_norm
+
+    for name, child in module.named_children():
+        if isinstance(child, (nn.Conv2d, nn.Linear)):
+            setattr(module, name, spectral_norm(child))
+        else:
+            spectral_normalise(child)
+    return module
 
 
 class DCGANDiscriminator(nn.Module):
-    def __init__(self, channels: int, in_channels: int = 1, norm: str = "batch"):
+    """Outputs one logit per image, or an m-dimensional embedding (outputs = m, MaEM-GAN)."""
+
+    def __init__(self, channels: int, in_channels: int = 1, norm: str = "batch", outputs: int = 1):
         super().__init__()
         c = channels
+        self.outputs = outputs
         self.net = nn.Sequential(
             nn.Conv2d(in_channels, c, 4, 2, 1),  # 14 x 14
             nn.LeakyReLU(0.2, True),
-            nn.Conv2d(c, 2 * c, 4, 2, 1, bias=norm == "none"),  # 7 x 7
+            nn.Conv2d(c, 2 * c, 4, 2, 1, bias=norm in ("none", "spectral")),  # 7 x 7
             _norm(norm, 2 * c),
             nn.LeakyReLU(0.2, True),
-            nn.Conv2d(2 * c, 1, 7, 1, 0),  # 1 x 1 logit
+            nn.Conv2d(2 * c, outputs, 7, 1, 0),  # 1 x 1 logit(s)
         )
         self.apply(_init_dcgan)
+        if norm == "spectral":
+            spectral_normalise(self.net)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x).view(-1)
+        out = self.net(x)
+        return out.view(-1) if self.outputs == 1 else out.view(x.shape[0], self.outputs)
 
 
 def build_dcgan(model, image_shape=(1, 28, 28)):
     if tuple(image_shape[1:]) != (28, 28):
         raise ValueError(f"dcgan is built for 28 x 28 images, got {image_shape}")
     return (DCGANGenerator(model.z_dim, model.g_channels, image_shape[0]),
-            DCGANDiscriminator(model.d_channels, image_shape[0], model.d_norm))
+            DCGANDiscriminator(model.d_channels, image_shape[0], model.d_norm, model.d_outputs))

@@ -27,7 +27,7 @@ def build_report(params, study_name: str, dirs: ReportDirs) -> list[Path]:
     if study_name not in params.studies:
         raise GanpriorsError(f"params.yaml: no study '{study_name}' (studies are {', '.join(params.studies)})")
     study = params.studies[study_name]
-    needed = "runs" if study.kind == "prior_vs_midpoint" else "probes"
+    needed = "probes" if studies.has_probe(study) else "runs"
     if getattr(dirs, needed) is None:
         raise GanpriorsError(f"report of a {study.kind} study needs --{needed}-dir")
     return registry.resolve(studies.REPORTS, study.kind)(params, study_name, study, dirs)

@@ -1,4 +1,5 @@
-"""Reference numbers from Singh et al. (ICML 2019), Table 1, CelebA (see PAPERS.md section 1).
+"""Reference numbers from the papers (see PAPERS.md): Singh et al. (ICML 2019), Table 1, CelebA;
+Liu et al. (MaEM-GAN, AAAI 2023), CIFAR-10 ablation.
 
 Different dataset, resolution and feature network (Inception on CelebA): shown beside ours for
 the shape of the result, not for direct comparison of values.
@@ -13,3 +14,18 @@ SINGH2019_CELEBA = {
     "nonparametric": (1.933, 1.681, 17.735, 19.115),
 }
 SINGH2019_NONPARAMETRIC_KL = 0.0075
+
+# MaEM-GAN (Liu et al., AAAI 2023), DCGAN on CIFAR-10, FID with Inception features. Keys are the
+# values of params `studies.<name>.paper_rows`; None: the paper gives no number for this row.
+MAEMGAN2023_CIFAR10_FID = {
+    "baseline": None,          # "> 100": the embedding discriminator without regularisers
+    "disomap": 51.96,
+    "disomap_dlle": 31.70,
+    "disomap_rb_maem": 30.73,
+    "all": 29.22,
+    "wgan_gp": 41.86,
+    "dcgan": None,
+}
+MAEMGAN2023_CIFAR10_FID_NOTES = {"baseline": "> 100"}
+# I-Variance (x 1e-3, Inception softmax): baseline 3.41 -> MaEM-GAN 4.88.
+MAEMGAN2023_CIFAR10_I_VARIANCE = {"baseline": 3.41e-3, "all": 4.88e-3}
