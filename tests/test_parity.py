@@ -25,11 +25,11 @@ def test_same_jobs_with_the_same_commands(views):
     smk, dvc = views
     assert set(smk) == set(dvc), (
         f"only in Snakemake: {sorted(set(smk) - set(dvc))}\nonly in DVC: {sorted(set(dvc) - set(smk))}")
-    # params.yaml: 12 runs x 3 seeds; 3 studies, two of them (7 runs) with a probe stage
+    # params.yaml: 28 runs x 3 seeds; 5 studies, two of them (7 runs) with a probe stage
     stages = [job.stage for job in smk.values()]
     assert {s: stages.count(s) for s in set(stages)} == {
-        "download": 1, "prepare": 1, "classifier": 1, "real-features": 1, "report": 3,
-        "fit-prior": 12, "train": 36, "evaluate": 36, "probe": 21}
+        "download": 1, "prepare": 1, "classifier": 1, "real-features": 1, "report": 5,
+        "fit-prior": 28, "train": 84, "evaluate": 84, "probe": 21}
 
 
 def test_same_outputs(views):
