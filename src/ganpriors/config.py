@@ -449,9 +449,13 @@ def _resolve_run(defaults: dict, name: str, overrides: dict) -> ResolvedRun:
         raise GanpriorsError(_one_line(exc, ResolvedRun, prefix=f"runs.{name}")) from None
 
 
+# Keys whose value is a union tagged by `kind`: key -> the registry of kinds.
+_TAGGED = {"prior": registry.PRIORS, "dataset": registry.DATASETS}
+
+
 def _clean_loc(loc: tuple) -> tuple:
     """Drop pydantic's discriminator tags (runs.x.prior.cauchy.scale -> runs.x.prior.scale)."""
-    return tuple(p for i, p in enumerate(loc) if not (i > 0 and loc[i - 1] == "prior" and p in registry.PRIORS))
+    return tuple(p for i, p in enumerate(loc) if not (i > 0 and p in _TAGGED.get(loc[i - 1], ())))
 
 
 def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
@@ -464,6 +468,13 @@ def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
         part = parts.pop(0)
         if part == "prior" and parts and parts[0] in registry.PRIORS:
             current = specs.SPEC_BY_KIND[parts.pop(0)]
+            continue
+        if part == "dataset" and parts and parts[0] in registry.DATASETS:
+            from ganpriors.data import specs as data_specs
+
+            kind = parts.pop(0)
+            current = next(c for c in (data_specs.GaussianRingSpec, data_specs.GaussianGridSpec, data_specs.StackedSpec)
+                           if c.model_fields["kind"].annotation.__args__[0] == kind)
             continue
         fields = getattr(current, "model_fields", None)
         if fields is None or part not in fields:
@@ -488,7 +499,9 @@ def _one_line(exc: ValidationError, model: type[BaseModel], prefix: str = "") ->
     if err["type"] == "missing":
         return f"params.yaml: missing key {path}; add it (see the committed params.yaml for an example){more}"
     if err["type"] == "union_tag_invalid":
-        return f"params.yaml: {path}.kind = {err['input'].get('kind')!r}: unknown prior (allowed: {', '.join(registry.PRIORS)}){more}"
+        what = loc[-1] if loc and loc[-1] in _TAGGED else "prior"
+        return (f"params.yaml: {path}.kind = {err['input'].get('kind')!r}: unknown {what} "
+                f"(allowed: {', '.join(_TAGGED[what])}){more}")
     msg = err["msg"].removeprefix("Value error, ")
     value = err.get("input")
     if isinstance(value, str) and re.match(r"^[+-]?\d+(\.\d*)?[eE][+-]?\d+$", value):
