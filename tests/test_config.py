@@ -29,7 +29,7 @@ def edited(tmp_path: Path, text_edit=None, data_edit=None) -> Path:
 def test_committed_and_quick_params_are_valid():
     for path in (ROOT / "params.yaml", QUICK):
         params = load_params(path)
-        assert set(params.studies) == {"nonparametric", "stylegenes", "nemgan"}
+        assert {"nonparametric", "stylegenes", "nemgan"} <= set(params.studies)
         singh = params.studies["nonparametric"].runs
         assert singh == ["uniform", "normal", "gamma", "cauchy", "nonparametric"]
         for name in singh:  # the runs of the Singh et al. study differ only in the prior
@@ -41,6 +41,24 @@ def test_committed_and_quick_params_are_valid():
         for name in params.studies["nemgan"].runs:
             run = params.resolve_run(name)
             assert run.train.loss == "wgan-gp" and run.model.d_norm != "batch" and "mode_matching" in run.regularisers
+
+
+def test_mode_collapse_studies_are_the_papers_ablation_in_both_configs():
+    """The committed params.yaml and the quick configuration have the same mode-collapse runs, and the
+    ablation adds exactly one regulariser set per step on one embedding discriminator."""
+    full, quick = load_params(ROOT / "params.yaml"), load_params(ROOT / "configs" / "quick_mode_collapse.yaml")
+    for name in ("maemgan", "mode_coverage"):
+        assert full.studies[name] == quick.studies[name]
+    expected = {"maem_baseline": set(), "maem_iso": {"disomap"}, "maem_iso_lle": {"disomap", "dlle"},
+                "maem_iso_rb": {"disomap", "rb_maem"}, "maem_all": {"disomap", "dlle", "rb_maem"}}
+    for params in (full, quick):
+        base = params.resolve_run("maem_baseline")
+        for name, regs in expected.items():
+            run = params.resolve_run(name)
+            assert set(run.regularisers) == regs and run.model == base.model and run.train == base.train
+            assert run.train.loss == "wgan" and run.model.d_norm == "spectral" and run.model.d_outputs > 1
+        for name in params.studies["mode_coverage"].runs:
+            assert params.resolve_run(name).dataset is not None
 
 
 def test_stylegenes_baseline_matches_the_gene_banks_in_size():
