@@ -4,13 +4,17 @@
 #   stylegenes     Ntavelis et al., 2023: learnable gene banks vs a Normal prior and a mapping MLP
 #                  of equal size; conditional sampling from an unconditional model
 #   nemgan         Mishra et al.: mode-matching GAN with learned mode priors on imbalanced data
+#   maemgan        Liu et al., AAAI 2023: an embedding discriminator with the RB-MaEM, DLLE and
+#                  DIsoMap regularisers added one at a time, against DCGAN and WGAN-GP
+#   mode_coverage  ring of 8 and 5 x 5 grid of 2-D Gaussians, stacked Fashion-MNIST (1000 modes):
+#                  modes covered by the GAN, WGAN-GP and MaEM-GAN
 # The whole pipeline is declared in workflow/rules/*.smk, read in order:
 #
 #   data.smk      download (verified mirrors) -> prepare (uint8 tensors)
 #   priors.smk    fit-prior: one prior file per run; the non-parametric pmf is fitted here
-#   train.smk     train: one GAN per run and seed (prior, losses and regularisers from params)
-#   evaluate.smk  classifier (evaluation features) -> real-features -> evaluate (IS/FID/KID/PR on
-#                 prior samples and interpolations)
+#   train.smk     train: one GAN per run and seed (prior, data, losses and regularisers from params)
+#   evaluate.smk  classifier (evaluation features) -> real-features -> evaluate (IS/FID/KID/PR/
+#                 I-Variance on prior samples and interpolations; modes covered on a benchmark)
 #   probes.smk    probe: each study's own measurements on each of its runs and seeds
 #   report.smk    report_<study>: results/tables/<study>/ and results/figures/<study>/
 #

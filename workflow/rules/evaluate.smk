@@ -37,8 +37,9 @@ rule real_features:
 
 
 rule evaluate:
-    """IS, FID, KID, precision/recall on prior samples and on G((1 - lambda) z1 + lambda z2);
-    runs trained on a view of the data are compared with the test split under the same view."""
+    """IS, FID, KID, precision/recall and I-Variance on prior samples and on G((1 - lambda) z1 + lambda z2);
+    runs trained on a view of the data are compared with the test split under the same view; runs
+    on a mode-coverage benchmark get its own scores (modes covered, high-quality share, KL)."""
     input:
         generator=rules.train.output.generator,
         prior=PRIOR,

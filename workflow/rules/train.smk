@@ -1,5 +1,6 @@
 rule train:
-    """One DCGAN per run and seed, on the GPU when there is one."""
+    """One GAN per run and seed, on the GPU when there is one: a DCGAN on Fashion-MNIST (or stacked
+    Fashion-MNIST), an MLP on the 2-D benchmarks, which draw their own samples (params `dataset`)."""
     input:
         data=PREPARED,
         prior=PRIOR,
