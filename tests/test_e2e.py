@@ -130,8 +130,8 @@ def edit_params(ws: Path, old: str, new: str) -> None:
     (ws / "params.yaml").write_text(text.replace(old, new, 1))
 
 
-def snakemake_executed(ws: Path) -> set[str]:
-    proc = run(["snakemake", "--cores", "all"], ws)
+def snakemake_executed(ws: Path, targets: list[str] = ()) -> set[str]:
+    proc = run(["snakemake", "--cores", "all", *targets], ws)
     log = proc.stdout + proc.stderr
     jobs = set()
     for block in re.split(r"\n(?=\[[^\]]+\]\n)", log):

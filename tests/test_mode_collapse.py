@@ -2,7 +2,6 @@
 WGAN losses over m outputs, benchmark datasets, snapshots, bitwise resume, and config checks."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 import torch
