@@ -11,7 +11,7 @@ import pytest
 
 from ganpriors.config import STAGE_PARAMS
 
-from conftest import needs_dataset, run
+from conftest import dvc_reports, needs_dataset, run
 from pipeline_views import snakemake_params_from_metadata
 from test_parity import placeholders
 
@@ -118,7 +118,8 @@ def test_dvc_and_snakemake_write_the_same_files(snakemake_workspace, dvc_workspa
     assert len(smk) > 50
     different = [str(p) for p in smk if comparable(snakemake_workspace / p) != comparable(dvc_workspace / p)]
     assert not different, different
-    assert "Data and pipelines are up to date." in run(["dvc", "status"], dvc_workspace).stdout
+    assert "Data and pipelines are up to date." in run(["dvc", "status", "--with-deps", *dvc_reports(dvc_workspace)],
+                                                       dvc_workspace).stdout
 
 
 # --- incremental reruns --------------------------------------------------------------------
@@ -143,7 +144,7 @@ def snakemake_executed(ws: Path, targets: list[str] = ()) -> set[str]:
 
 
 def dvc_executed(ws: Path) -> set[str]:
-    proc = run(["dvc", "repro"], ws)
+    proc = run(["dvc", "repro", *dvc_reports(ws)], ws)
     return set(re.findall(r"Running stage '([^']+)'", proc.stdout + proc.stderr))
 
 
@@ -187,4 +188,4 @@ def test_dvc_reruns_exactly_what_an_edit_affects(dvc_workspace):
     edit_params(ws, *REORDERED)
     edit_params(ws, CAUCHY_NEW, "    prior: {scale: 2.0, loc: 0.0, kind: cauchy}")
     assert dvc_executed(ws) == set()
-    assert "Data and pipelines are up to date." in run(["dvc", "status"], ws).stdout
+    assert "Data and pipelines are up to date." in run(["dvc", "status", "--with-deps", *dvc_reports(ws)], ws).stdout

@@ -124,7 +124,10 @@ def cmd_reconcile(args):
     """
     import subprocess
 
-    status = subprocess.run(["dvc", "status", "--quiet"], capture_output=True, text=True)
+    # The DAG of this params.yaml: its studies' reports and everything upstream (dvc.yaml also
+    # declares the reports of studies a reduced params file may leave out).
+    reports = [f"report_{name}" for name in _params(args).studies]
+    status = subprocess.run(["dvc", "status", "--quiet", "--with-deps", *reports], capture_output=True, text=True)
     if status.returncode != 0:
         raise GanpriorsError(
             "dvc status reports outputs that differ from dvc.lock; run `dvc pull` (or `dvc repro`) first, "
