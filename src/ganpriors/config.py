@@ -470,11 +470,9 @@ def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
             current = specs.SPEC_BY_KIND[parts.pop(0)]
             continue
         if part == "dataset" and parts and parts[0] in registry.DATASETS:
-            from ganpriors.data import specs as data_specs
+            from ganpriors.data.specs import SPEC_BY_KIND
 
-            kind = parts.pop(0)
-            current = next(c for c in (data_specs.GaussianRingSpec, data_specs.GaussianGridSpec, data_specs.StackedSpec)
-                           if c.model_fields["kind"].annotation.__args__[0] == kind)
+            current = SPEC_BY_KIND[parts.pop(0)]
             continue
         fields = getattr(current, "model_fields", None)
         if fields is None or part not in fields:

@@ -346,13 +346,9 @@ def load_generator(path: Path, device: torch.device | str = "cpu", with_parts: b
 def data_shape(meta: dict) -> tuple[int, ...]:
     """Shape of one training sample, from a generator file's metadata (Fashion-MNIST unless a
     benchmark dataset is recorded)."""
-    from pydantic import TypeAdapter
+    from ganpriors.data.specs import parse_dataset
 
-    from ganpriors.data.specs import DatasetSpec
-
-    if meta.get("dataset") is None:
-        return (1, 28, 28)
-    return TypeAdapter(DatasetSpec).validate_python(meta["dataset"]).shape
+    return (1, 28, 28) if meta.get("dataset") is None else parse_dataset(meta["dataset"]).shape
 
 
 def load_trained_prior(prior_path: Path, prior_state: dict, device):

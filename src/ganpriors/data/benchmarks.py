@@ -11,6 +11,7 @@ from pathlib import Path
 import torch
 
 from ganpriors.data.datasets import load_split, to_unit_range
+from ganpriors.metrics.mode_coverage import mixture_centers, sample_mixture
 
 
 class Sampler:
@@ -33,16 +34,12 @@ class MixtureData:
     """Equal-weight isotropic Gaussians in 2-D (gaussian_ring, gaussian_grid)."""
 
     def __init__(self, spec, data_path: Path | None, device):
-        from ganpriors.metrics.mode_coverage import mixture_centers
-
         self.spec, self.device = spec, torch.device(device)
         self.centers = mixture_centers(spec)
         self.shape = spec.shape
         self.images = None  # no image set: supervised regularisers cannot use this data
 
     def sample(self, n: int, rng: torch.Generator) -> torch.Tensor:
-        from ganpriors.metrics.mode_coverage import sample_mixture
-
         # drawn on the CPU so that the points do not depend on the training device
         return sample_mixture(self.centers, self.spec.std, n, rng).to(self.device)
 

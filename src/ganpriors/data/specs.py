@@ -76,4 +76,11 @@ class StackedSpec(Strict):
         return 10 ** self.channels
 
 
-DatasetSpec = Annotated[Union[GaussianRingSpec, GaussianGridSpec, StackedSpec], Field(discriminator="kind")]
+SPECS = (GaussianRingSpec, GaussianGridSpec, StackedSpec)
+SPEC_BY_KIND = {spec.model_fields["kind"].annotation.__args__[0]: spec for spec in SPECS}
+DatasetSpec = Annotated[Union[SPECS], Field(discriminator="kind")]
+
+
+def parse_dataset(raw: dict):
+    """A dataset spec from its dict (a run's metadata: generator file, train.json)."""
+    return SPEC_BY_KIND[raw["kind"]].model_validate(raw)

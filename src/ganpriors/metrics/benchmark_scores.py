@@ -6,14 +6,9 @@ scored and what counts as a covered mode. Keyed by dataset kind in SCORERS.
 from __future__ import annotations
 
 import torch
-from pydantic import TypeAdapter
 
-from ganpriors.data.specs import DatasetSpec
+from ganpriors.data.specs import parse_dataset
 from ganpriors.metrics import mode_coverage
-
-
-def _spec(meta: dict):
-    return TypeAdapter(DatasetSpec).validate_python(meta["dataset"])
 
 
 @torch.no_grad()
@@ -26,7 +21,7 @@ def _samples(generator, prior, n: int, z_dim: int, rng, device, batch: int) -> t
 
 def score_mixture(result, settings, seed, generator, meta, prior, rng, classifier_path, data_path, device) -> None:
     """Modes covered, share of high-quality points, KL of the mode histogram to uniform."""
-    spec = _spec(meta)
+    spec = parse_dataset(meta["dataset"])
     points = _samples(generator, prior, spec.eval_samples, meta["model"]["z_dim"], rng, device, settings.batch_size)
     result["protocol"].update({
         "n_fake": spec.eval_samples, "quality_std": spec.quality_std, "mode_std": spec.std,
@@ -46,7 +41,7 @@ def score_stacked(result, settings, seed, generator, meta, prior, rng, classifie
     from ganpriors.io import sha256_file
     from ganpriors.metrics.classifier import load_classifier
 
-    spec = _spec(meta)
+    spec = parse_dataset(meta["dataset"])
     classifier = load_classifier(classifier_path).to(device)
     fake = to_uint8(_samples(generator, prior, spec.eval_samples, meta["model"]["z_dim"], rng, device,
                              settings.batch_size))

@@ -152,8 +152,8 @@ def evaluate_run(settings, seed: int, generator_path: Path, prior_path: Path, tr
     prior = load_trained_prior(prior_path, prior_state, device)
     rng = generator_for(device, settings.fake.seed * 1000 + seed)
     if dataset is None:
-        _score_images(result, settings, seed, generator, meta, prior, rng, real, real_meta, classifier_path,
-                      data_path, device)
+        _score_images(result, settings, seed, generator, meta, prior, rng, real, real_meta, real_features,
+                      classifier_path, data_path, device)
     else:
         from ganpriors.metrics import benchmark_scores
 
@@ -164,8 +164,8 @@ def evaluate_run(settings, seed: int, generator_path: Path, prior_path: Path, tr
     return result
 
 
-def _score_images(result, settings, seed, generator, meta, prior, rng, real, real_meta, classifier_path,
-                  data_path, device) -> None:
+def _score_images(result, settings, seed, generator, meta, prior, rng, real, real_meta, real_features,
+                  classifier_path, data_path, device) -> None:
     """IS, FID, KID, precision/recall and I-Variance on prior samples (and interpolations unless the
     run turns them off), against the real split (under the run's view, if any)."""
     from ganpriors.config import ViewSettings
@@ -174,7 +174,7 @@ def _score_images(result, settings, seed, generator, meta, prior, rng, real, rea
     protocol = result["protocol"]
     extractor = build_extractor(settings, classifier_path, device)
     if extractor.weights_sha256 != real_meta["weights_sha256"]:
-        raise GanpriorsError(f"real-data features were computed with other extractor weights than {classifier_path}; "
+        raise GanpriorsError(f"{real_features}: computed with other extractor weights than {classifier_path}; "
                              "rerun the real-features stage")
     if meta.get("view") is not None:
         real, view_meta = view_reference(settings, data_path, ViewSettings.model_validate(meta["view"]), extractor,

@@ -33,27 +33,18 @@ COLUMNS = [("modes_covered", "modes covered"), ("high_quality_share", "high-qual
            ("kl_to_uniform", "KL to uniform")]
 
 
-def dataset_spec(runs_dir: Path, run: str, seeds: list[int], params=None):
-    """The run's dataset spec: from its train.json (what the run was trained on), else from params
-    (`runs.<run>.dataset`, when the configuration has it); None if neither says."""
-    from pydantic import TypeAdapter, ValidationError
+def dataset_spec(runs_dir: Path, run: str, seeds: list[int]):
+    """The run's dataset spec, from its train.json (what the run was trained on; the report depends
+    on the runs' outputs, not on `runs.<run>`); None if no seed's summary records one."""
+    from ganpriors.data.specs import parse_dataset
 
-    from ganpriors.data.specs import DatasetSpec
-
-    adapter = TypeAdapter(DatasetSpec)
     for seed in seeds:
         path = Path(runs_dir) / run / f"seed{seed}" / "train.json"
         if path.is_file():
             raw = read_json(path, "training summary").get("dataset")
-            if isinstance(raw, dict):
-                try:
-                    return adapter.validate_python(raw)
-                except ValidationError:
-                    pass
-    try:
-        return getattr(params.resolve_run(run), "dataset", None)
-    except Exception:  # a stand-in params object, or a run the configuration no longer has
-        return None
+            if raw is not None:
+                return parse_dataset(raw)
+    return None
 
 
 def _kind(records: list[dict], run: str, spec) -> str:
@@ -212,7 +203,7 @@ def build_mode_coverage_report(params, study_name: str, study, dirs) -> list[Pat
     records = read_metrics(runs_dir, runs, seeds)
     info = {}
     for run in runs:
-        spec = dataset_spec(runs_dir, run, seeds, params)
+        spec = dataset_spec(runs_dir, run, seeds)
         info[run] = {"spec": spec, "kind": _kind(records, run, spec), "n_modes": _n_modes(records, run, spec)}
 
     summary = summarise(records, runs, info, cfg.spread)
