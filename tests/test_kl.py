@@ -48,7 +48,7 @@ def fitted():
 
 def test_fitted_prior_meets_its_variance_floor(fitted):
     p, summary = fitted
-    assert float(index_variance(p.pmf)) / 1024 >= 0.75
+    assert float(index_variance(p.pmf)) / 1024 >= 0.75 * (1 - 1e-12)  # float64 rounding of the renormalised pmf
     assert summary["floor_met"]
     # The floor is active at the optimum (without it the optimum is a delta).
     assert float(index_variance(p.pmf)) / 1024 < 0.76
