@@ -18,7 +18,8 @@
 #   probes.smk    probe: each study's own measurements on each of its runs and seeds
 #   report.smk    report_<study>: results/tables/<study>/ and results/figures/<study>/
 #
-# Every rule calls one `ganpriors <stage>` command, exactly as dvc.yaml does.
+# Every rule runs one `ganpriors <stage>` command. Commands, paths and params keys come from one
+# description (src/ganpriors/pipeline/stages.py), from which dvc.yaml is generated as well.
 # Settings live in params.yaml only; edit it and rerun `snakemake --cores all`.
 
 configfile: "params.yaml"
@@ -34,5 +35,7 @@ include: "workflow/rules/report.smk"
 
 
 rule all:
+    """Every study's report, and every run's scores (a run in no study is trained too, as by DVC)."""
     input:
-        [report_outputs(name, study) for name, study in STUDIES.items()],
+        [list(stage_outputs(f"report_{name}").values()) for name in STUDIES],
+        expand(layout.METRICS, run=RUNS, seed=SEEDS),

@@ -1,4 +1,5 @@
-"""Snakemake and DVC must declare the same DAG: stages (commands), inputs, outputs and params keys."""
+"""Snakemake and DVC must declare the same DAG: stages (commands), inputs, outputs and params keys,
+and both must be the DAG of the pipeline description (ganpriors.pipeline.stages) they are built from."""
 from __future__ import annotations
 
 import re
@@ -30,6 +31,18 @@ def test_same_jobs_with_the_same_commands(views):
     assert {s: stages.count(s) for s in set(stages)} == {
         "download": 1, "prepare": 1, "classifier": 1, "real-features": 1, "report": 5,
         "fit-prior": 28, "train": 84, "evaluate": 84, "probe": 21}
+
+
+def test_both_tools_run_the_described_jobs(views):
+    from ganpriors.config import load_params
+    from ganpriors.pipeline.stages import jobs
+
+    smk, dvc = views
+    described = {job.cmd: job for job in jobs(load_params(ROOT / "params.yaml"))}
+    assert set(described) == set(smk) == set(dvc)
+    for cmd, job in described.items():
+        assert job.outputs == smk[cmd].outputs == dvc[cmd].outputs, cmd
+        assert set(job.params) == dvc[cmd].params, cmd
 
 
 def test_same_outputs(views):

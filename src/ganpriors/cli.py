@@ -19,8 +19,29 @@ def _params(args):
 
 
 def cmd_check(args):
+    from ganpriors.pipeline.dvc import dvc_yaml
+
     params = _params(args)
+    dvc_file = Path(args.params).resolve().parent / "dvc.yaml"
+    if dvc_file.is_file() and dvc_file.read_text() != dvc_yaml(params):
+        raise GanpriorsError(f"{dvc_file}: stale for {args.params} (its runs or studies changed); "
+                             "run `ganpriors dvc-yaml` to regenerate it")
     print(f"{args.params}: OK ({len(params.runs)} runs x {len(params.seeds)} seeds)")
+
+
+def cmd_dvc_yaml(args):
+    from ganpriors.io import write_text
+    from ganpriors.pipeline.dvc import dvc_yaml
+
+    text = dvc_yaml(_params(args))
+    if args.check:
+        current = Path(args.out).read_text() if Path(args.out).is_file() else ""
+        if current != text:
+            raise GanpriorsError(f"{args.out}: stale; run `ganpriors dvc-yaml` to regenerate it from {args.params}")
+        print(f"{args.out}: up to date")
+        return
+    write_text(Path(args.out), text)
+    print(f"wrote {args.out} ({text.count(chr(10))} lines)")
 
 
 def cmd_download(args):
@@ -151,7 +172,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--params", default=argparse.SUPPRESS, help="the study's params file")
         return p
 
-    stage("check", cmd_check, "validate params.yaml and exit")
+    stage("check", cmd_check, "validate params.yaml (and that dvc.yaml beside it is current) and exit")
+    p = stage("dvc-yaml", cmd_dvc_yaml, "write dvc.yaml from params.yaml and the pipeline description")
+    p.add_argument("--out", default="dvc.yaml")
+    p.add_argument("--check", action="store_true", help="only check that the file is current")
     stage("reconcile", cmd_reconcile, "after dvc pull: mark DVC-verified outputs as up to date for Snakemake")
     p = stage("download", cmd_download, "fetch and verify the dataset's IDX files")
     p.add_argument("--out-dir", required=True)
@@ -211,11 +235,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        import torch
+        if args.command not in ("check", "dvc-yaml"):  # torch-free commands start in a fraction of a second
+            import torch
 
-        # Stages that do not set their own thread count (params) use one thread, whichever tool
-        # runs them: Snakemake sets OMP_NUM_THREADS per job, DVC does not, and the bits differ.
-        torch.set_num_threads(1)
+            # Stages that do not set their own thread count (params) use one thread, whichever tool
+            # runs them: Snakemake sets OMP_NUM_THREADS per job, DVC does not, and the bits differ.
+            torch.set_num_threads(1)
         args.func(args)
     except GanpriorsError as exc:
         print(f"ganpriors {args.command}: error: {exc}", file=sys.stderr)

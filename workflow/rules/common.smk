@@ -1,9 +1,12 @@
-# Shared helpers: validated params, output paths, and the params each stage depends on.
+# Shared helpers: validated params and the pipeline description (ganpriors.pipeline), from which
+# every rule takes its command, inputs, outputs, log and params, exactly as dvc.yaml is generated.
 import sys
 
-from ganpriors.config import STAGE_PARAMS, read_yaml, stage_params, validate_params, write_params_stamp
+from ganpriors.config import read_yaml, validate_params
 from ganpriors.errors import GanpriorsError
-from ganpriors.studies import has_probe, report_outputs
+from ganpriors.pipeline import layout
+from ganpriors.pipeline.stages import stages
+from ganpriors.pipeline.tracking import stage_params, write_all_params_stamps, write_params_stamp
 
 try:
     RAW_PARAMS = read_yaml("params.yaml")
@@ -13,25 +16,38 @@ except GanpriorsError as exc:
 if config != RAW_PARAMS:
     sys.exit("ganpriors: error: --config/--configfile overrides are not seen by the stages; edit params.yaml instead")
 
+STAGES = {stage.key: stage for stage in stages(PARAMS)}
 RUNS = list(PARAMS.runs)
 SEEDS = [str(s) for s in PARAMS.seeds]
 STUDIES = PARAMS.studies
-PROBED_STUDIES = [name for name, study in STUDIES.items() if has_probe(study)]
-RAW_DIR = "data/raw/fashion-mnist"
-RAW_FILES = list(PARAMS.data.files)
-PREPARED = "data/prepared/fashion-mnist.safetensors"
-CLASSIFIER = "results/classifier/classifier.safetensors"
-REAL_FEATURES = "results/eval/real_features.safetensors"
-PRIOR = "results/priors/{run}/prior.safetensors"
-RUN_DIR = "results/runs/{run}/seed{seed}"
-PROBE = "results/probes/{study}/{run}/seed{seed}"
+PROBED_STUDIES = [name for name, study in STUDIES.items() if study.has_probe]
+# How a rule's shell command spells the wildcards (a report's study is fixed by its stage).
+SHELL_WILDCARDS = {"run": "{wildcards.run}", "seed": "{wildcards.seed}", "study": "{wildcards.study}"}
 
 
-def tracked(stage, **fixed):
+def stage_shell(key):
+    return STAGES[key].cmd(**SHELL_WILDCARDS) + " 2> {log}"
+
+
+def stage_inputs(key):
+    stage = STAGES[key]
+    return {name: stage.format(path) for name, path in stage.deps.items()}
+
+
+def stage_outputs(key):
+    stage = STAGES[key]
+    return {name: stage.format(path) for name, path in stage.outs.items()}
+
+
+def stage_log(key):
+    return STAGES[key].format(STAGES[key].log)
+
+
+def tracked(key):
     """Snakemake reruns a job when the repr of its params changes: pass the key-sorted sub-trees
-    that the stage reads (the same keys dvc.yaml lists). `fixed`: placeholders set by the rule
-    itself (the study of a per-study rule)."""
-    return lambda wildcards: stage_params(config, stage, **fixed, **dict(wildcards.items()))
+    that the stage reads (the same keys dvc.yaml lists)."""
+    stage = STAGES[key]
+    return lambda wildcards: stage_params(config, stage.command, **stage.fixed, **dict(wildcards.items()))
 
 
 def job_wildcards(wildcards):
@@ -41,34 +57,16 @@ def job_wildcards(wildcards):
     return dict(wildcards.items())
 
 
-PARAMS_STAMPS = ".ganpriors/params"
-
-
-def params_stamp(stage, **fixed):
+def params_stamp(key):
     """Input function: the stage's params as a file, rewritten only when they change, so that
     Snakemake's mtime rule reruns the job on an edit even without .snakemake metadata (which is
     not shared, e.g. for outputs restored by `dvc pull`)."""
-    return lambda wildcards: write_params_stamp(config, stage, PARAMS_STAMPS, **fixed, **dict(wildcards.items())) or []
+    stage = STAGES[key]
+    return lambda wildcards: write_params_stamp(config, stage.command, layout.PARAMS_STAMPS, **stage.fixed,
+                                                **dict(wildcards.items())) or []
 
 
-def write_all_params_stamps():
-    """Write every stamp before the DAG is built: Snakemake may check an input's existence
-    concurrently with the input function that writes it (seen on a fresh checkout)."""
-    for stage, keys in STAGE_PARAMS.items():
-        keys = "".join(keys)
-        if "{study}" in keys:
-            combos = [{"study": name, "run": run} for name in PROBED_STUDIES for run in STUDIES[name].runs]
-            if "{run}" not in keys:
-                combos = [{"study": name} for name in STUDIES]
-        elif "{run}" in keys:
-            combos = [{"run": run} for run in RUNS]
-        else:
-            combos = [{}]
-        for wildcards in combos:
-            write_params_stamp(config, stage, PARAMS_STAMPS, **wildcards)
-
-
-write_all_params_stamps()
+write_all_params_stamps(config, PARAMS, layout.PARAMS_STAMPS)
 
 
 wildcard_constraints:

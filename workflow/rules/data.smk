@@ -1,26 +1,26 @@
 rule download:
-    """The four Fashion-MNIST IDX files from the first mirror that passes SHA-256 verification."""
+    """The dataset's files from the first source (local folder or mirror) that passes SHA-256 verification."""
     input:
         params_stamp=params_stamp("download"),
     output:
-        expand(f"{RAW_DIR}/{{name}}", name=RAW_FILES),
+        **stage_outputs("download"),
     params:
         tracked=tracked("download"),
     log:
-        "logs/download.log",
+        stage_log("download"),
     shell:
-        f"ganpriors download --out-dir {RAW_DIR} 2> {{log}}"
+        stage_shell("download")
 
 
 rule prepare:
     """IDX -> uint8 N x 1 x 28 x 28 images and labels, train and test splits."""
     input:
-        rules.download.output,
+        **stage_inputs("prepare"),
     output:
-        PREPARED,
+        **stage_outputs("prepare"),
     params:
         tracked=tracked("prepare"),
     log:
-        "logs/prepare.log",
+        stage_log("prepare"),
     shell:
-        f"ganpriors prepare --raw-dir {RAW_DIR} --out {{output}} 2> {{log}}"
+        stage_shell("prepare")

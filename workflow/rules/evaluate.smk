@@ -2,38 +2,35 @@ rule classifier:
     """The evaluation feature extractor: a CNN trained on the training split (>= 90% test accuracy),
     registered with torch-fidelity in place of Inception."""
     input:
-        data=PREPARED,
+        **stage_inputs("classifier"),
         params_stamp=params_stamp("classifier"),
     output:
-        multiext("results/classifier/", weights="classifier.safetensors", metrics="metrics.json"),
+        **stage_outputs("classifier"),
     params:
         tracked=tracked("classifier"),
     threads: PARAMS.classifier.threads
     log:
-        "logs/classifier.log",
+        stage_log("classifier"),
     cache: True
     shell:
-        "ganpriors classifier --data {input.data} --out {output.weights} --metrics {output.metrics}"
-        " 2> {log}"
+        stage_shell("classifier")
 
 
 rule real_features:
     """Features of the real reference split, computed once and shared by every run."""
     input:
-        data=PREPARED,
-        classifier=CLASSIFIER,
-        params_stamp=params_stamp("real-features"),
+        **stage_inputs("real_features"),
+        params_stamp=params_stamp("real_features"),
     output:
-        REAL_FEATURES,
+        **stage_outputs("real_features"),
     params:
-        tracked=tracked("real-features"),
+        tracked=tracked("real_features"),
     threads: PARAMS.eval.threads
     log:
-        "logs/real_features.log",
+        stage_log("real_features"),
     cache: True
     shell:
-        "ganpriors real-features --data {input.data} --classifier {input.classifier} --out {output}"
-        " 2> {log}"
+        stage_shell("real_features")
 
 
 rule evaluate:
@@ -41,23 +38,16 @@ rule evaluate:
     runs trained on a view of the data are compared with the test split under the same view; runs
     on a mode-coverage benchmark get its own scores (modes covered, high-quality share, KL)."""
     input:
-        generator=rules.train.output.generator,
-        prior=PRIOR,
-        summary=rules.train.output.summary,
-        real=REAL_FEATURES,
-        classifier=CLASSIFIER,
-        data=PREPARED,
+        **stage_inputs("evaluate"),
         params_stamp=params_stamp("evaluate"),
     output:
-        f"{RUN_DIR}/metrics.json",
+        **stage_outputs("evaluate"),
     params:
         tracked=tracked("evaluate"),
         wildcards=job_wildcards,
     threads: PARAMS.eval.threads
     log:
-        "logs/evaluate/{run}-seed{seed}.log",
+        stage_log("evaluate"),
     cache: True
     shell:
-        "ganpriors evaluate --seed {wildcards.seed} --generator {input.generator} --prior {input.prior}"
-        " --train-summary {input.summary} --real-features {input.real} --classifier {input.classifier}"
-        " --data {input.data} --out {output} 2> {log}"
+        stage_shell("evaluate")

@@ -7,20 +7,29 @@ The mode-coverage benchmarks are datasets of their own, each carrying its evalua
   quality_std standard deviations of its nearest mode.
 - stacked: three independent Fashion-MNIST training images as the three channels of one image,
   10^3 = 1000 modes; modes are counted by labelling each channel with the evaluation classifier.
-`ganpriors.registry.DATASETS` maps `kind` to the implementation.
+`ganpriors.registry.DATASETS` is derived from SPECS below (each spec names its `impl`).
 """
 from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from ganpriors.schema import Component
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+class DatasetComponent(Component):
+    def check(self, run) -> None:
+        if run.view is not None:
+            raise ValueError(f"dataset {self.kind} cannot be combined with a view or mode_matching "
+                             "(both need labelled Fashion-MNIST images)")
+        if self.points != (run.model.net == "mlp"):
+            raise ValueError(f"model.net {run.model.net!r} does not fit the data: use net mlp for the 2-D "
+                             "gaussian_ring/gaussian_grid datasets and dcgan for images")
 
 
-class MixtureSpec(Strict):
+class MixtureSpec(DatasetComponent):
+    impl = "ganpriors.data.benchmarks:MixtureData"
     std: float = Field(gt=0)                        # standard deviation of every mode
     eval_samples: int = Field(2500, ge=100)         # generated points scored by the evaluate stage
     quality_std: float = Field(3.0, gt=0)           # high quality: within this many std of a mode
@@ -58,8 +67,9 @@ class GaussianGridSpec(MixtureSpec):
         return self.side ** 2
 
 
-class StackedSpec(Strict):
+class StackedSpec(DatasetComponent):
     kind: Literal["stacked"]
+    impl = "ganpriors.data.benchmarks:StackedData"
     channels: int = Field(3, ge=2, le=4)            # 10^channels modes
     eval_samples: int = Field(26000, ge=1000)       # >= 26,000 in the literature for 1000 modes
 

@@ -1,30 +1,16 @@
-"""Latent priors: one module per family, looked up by params `kind` (see ganpriors.registry)."""
+"""Latent priors: one module per family, looked up by params `kind` (see ganpriors.registry).
+
+The package itself is torch-free (its specs are read when the Snakefile parses params.yaml);
+`build_prior`, `load_prior`, `save_prior` and `Prior` are imported on first use.
+"""
 from __future__ import annotations
 
-from pathlib import Path
-
-from ganpriors import registry
-from ganpriors.errors import GanpriorsError
-from ganpriors.io import load_tensors, save_tensors
-from ganpriors.priors.base import Prior
+_LAZY = {"build_prior": "loading", "load_prior": "loading", "save_prior": "loading", "Prior": "base"}
 
 
-def build_prior(spec, state: dict | None = None) -> Prior:
-    return registry.resolve(registry.PRIORS, spec.kind)(spec, state)
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
 
-
-def save_prior(path: Path | str, prior: Prior, summary: dict) -> None:
-    save_tensors(path, prior.state(), {"spec": prior.spec.model_dump(), "summary": summary})
-
-
-def load_prior(path: Path | str) -> Prior:
-    from pydantic import TypeAdapter, ValidationError
-
-    from ganpriors.priors.specs import PriorSpec
-
-    tensors, meta = load_tensors(path, "prior file")
-    try:
-        spec = TypeAdapter(PriorSpec).validate_python(meta["spec"])
-    except (KeyError, ValidationError):
-        raise GanpriorsError(f"{path}: prior file has no valid spec; rerun the fit-prior stage") from None
-    return build_prior(spec, tensors)
+        return getattr(importlib.import_module(f"ganpriors.priors.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'ganpriors.priors' has no attribute {name!r}")

@@ -1,29 +1,35 @@
 """Validated parameters of each prior family (pydantic, torch-free).
 
-The `kind` field selects the family; `ganpriors.registry.PRIORS` maps it to the implementation.
+The `kind` field selects the family and `impl` its implementation; `ganpriors.registry.PRIORS`
+is derived from SPECS below. A new prior: its spec here and its module under ganpriors.priors.
 """
 from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from ganpriors.schema import Component, Strict
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
-
+class PriorComponent(Component):
     def check_latent_dim(self, dim: int) -> None:
         """Raise ValueError when this prior cannot produce `dim`-dimensional latents."""
 
+    def check(self, run) -> None:
+        self.check_latent_dim(run.model.z_dim)
 
-class NormalSpec(Strict):
+
+class NormalSpec(PriorComponent):
     kind: Literal["normal"]
+    impl = "ganpriors.priors.parametric:NormalPrior"
     loc: float = 0.0
     scale: float = Field(1.0, gt=0)
 
 
-class UniformSpec(Strict):
+class UniformSpec(PriorComponent):
     kind: Literal["uniform"]
+    impl = "ganpriors.priors.parametric:UniformPrior"
     low: float = -1.0
     high: float = 1.0
 
@@ -34,16 +40,18 @@ class UniformSpec(Strict):
         return self
 
 
-class GammaSpec(Strict):
+class GammaSpec(PriorComponent):
     kind: Literal["gamma"]
+    impl = "ganpriors.priors.parametric:GammaPrior"
     shape: float = Field(1.0, gt=0)
     scale: float = Field(1.0, gt=0)
     # Random sign per dimension makes the latent zero-centred (our choice; the paper does not say).
     symmetric: bool = True
 
 
-class CauchySpec(Strict):
+class CauchySpec(PriorComponent):
     kind: Literal["cauchy"]
+    impl = "ganpriors.priors.parametric:CauchyPrior"
     loc: float = 0.0
     scale: float = Field(1.0, gt=0)
 
@@ -54,8 +62,9 @@ class NonParametricFit(Strict):
     seed: int = Field(0, ge=0)
 
 
-class NonParametricSpec(Strict):
+class NonParametricSpec(PriorComponent):
     kind: Literal["nonparametric"]
+    impl = "ganpriors.priors.nonparametric:NonParametricPrior"
     bins: int = Field(1024, ge=16, le=65536)
     low: float = -2.0
     high: float = 2.0
@@ -74,11 +83,12 @@ class NonParametricSpec(Strict):
         return self
 
 
-class GeneBankSpec(Strict):
+class GeneBankSpec(PriorComponent):
     """StyleGenes (Ntavelis et al. 2023): `genes` banks of `variants` learnable vectors each; a latent
     concatenates one uniformly drawn variant per gene (variants ** genes distinct latents)."""
 
     kind: Literal["gene_bank"]
+    impl = "ganpriors.priors.gene_bank:GeneBankPrior"
     genes: int = Field(ge=1, le=1024)
     variants: int = Field(ge=2, le=65536)
     init_std: float = Field(1.0, gt=0)  # banks start as N(0, init_std^2) draws
@@ -88,23 +98,25 @@ class GeneBankSpec(Strict):
             raise ValueError(f"model.z_dim {dim} must be a multiple of prior.genes {self.genes}")
 
 
-class MappedNormalSpec(Strict):
+class MappedNormalSpec(PriorComponent):
     """The StyleMapping baseline: z ~ N(0, I) through a learnable MLP (StyleGAN's mapping network),
     trained jointly with the generator. `hidden` sets the width so that the parameter count can
     match a gene bank's."""
 
     kind: Literal["mapped_normal"]
+    impl = "ganpriors.priors.mapped_normal:MappedNormalPrior"
     hidden: int = Field(ge=1, le=65536)
     layers: int = Field(2, ge=1, le=16)  # linear layers (layers - 1 hidden activations)
     negative_slope: float = Field(0.2, ge=0, lt=1)
 
 
-class ModesSpec(Strict):
+class ModesSpec(PriorComponent):
     """NEMGAN's engineered multimodal latent: z = onehot(c) in the last `modes` coordinates plus
     U(-noise, noise) on every coordinate. With `learnable`, pi = softmax(logits) is learned
     (NEMGAN-P); otherwise the modes are equiprobable and fixed (the original NEMGAN)."""
 
     kind: Literal["modes"]
+    impl = "ganpriors.priors.modes:ModesPrior"
     modes: int = Field(ge=2, le=1024)
     noise: float = Field(0.3, ge=0)
     learnable: bool = False
@@ -114,6 +126,13 @@ class ModesSpec(Strict):
     def check_latent_dim(self, dim: int) -> None:
         if dim < self.modes:
             raise ValueError(f"model.z_dim {dim} must be at least prior.modes {self.modes}")
+
+    def check(self, run) -> None:
+        super().check(run)
+        groups = len(run.view.groups) if run.view is not None and run.view.groups is not None else 10
+        if groups != self.modes:
+            raise ValueError(f"prior.modes {self.modes} must equal the {groups} groups of the run's "
+                             "data (view.groups, or the 10 classes without a view)")
 
 
 SPECS = (NormalSpec, UniformSpec, GammaSpec, CauchySpec, NonParametricSpec, GeneBankSpec, MappedNormalSpec,

@@ -22,15 +22,14 @@ class ReportDirs:
 
 
 def build_report(params, study_name: str, dirs: ReportDirs) -> list[Path]:
-    from ganpriors import registry, studies
+    from ganpriors import registry
 
     if study_name not in params.studies:
         raise GanpriorsError(f"params.yaml: no study '{study_name}' (studies are {', '.join(params.studies)})")
     study = params.studies[study_name]
-    needed = "probes" if studies.has_probe(study) else "runs"
-    if getattr(dirs, needed) is None:
-        raise GanpriorsError(f"report of a {study.kind} study needs --{needed}-dir")
-    return registry.resolve(studies.REPORTS, study.kind)(params, study_name, study, dirs)
+    if getattr(dirs, study.reads) is None:
+        raise GanpriorsError(f"report of a {study.kind} study needs --{study.reads}-dir")
+    return registry.resolve(registry.STUDIES, study.kind)(params, study_name, study, dirs)
 
 
 def build_prior_vs_midpoint(params, study_name: str, study, dirs: ReportDirs) -> list[Path]:

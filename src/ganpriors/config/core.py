@@ -1,0 +1,359 @@
+"""The core schema of params.yaml and its loading.
+
+Validation happens before any stage writes anything: an unknown key, a wrong type or an
+out-of-range value raises GanpriorsError with one line naming the key path, the value and what is
+allowed (ganpriors.config.errors). The file must also read the same under PyYAML (Snakemake,
+YAML 1.1) and ruamel (DVC, YAML 1.2), otherwise the two tools would run different experiments.
+
+Components (priors, datasets, nets, regularisers, studies) own their settings and cross-checks
+in their own modules; this module only assembles them.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal, Optional
+
+import yaml
+from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
+
+from ganpriors import registry
+from ganpriors.config.errors import one_line, yaml_parity
+from ganpriors.data.specs import DatasetSpec
+from ganpriors.errors import GanpriorsError
+from ganpriors.priors.specs import PriorSpec
+from ganpriors.regularisers.specs import SETTINGS as REGULARISER_SETTINGS
+from ganpriors.schema import Strict
+from ganpriors.studies import StudySettings
+
+DEFAULT_PARAMS = Path("params.yaml")
+RUN_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def registered(table, what: str):
+    """A str type whose value must be a name in `table` (a registry)."""
+    def check(value: str) -> str:
+        if value not in table:
+            raise ValueError(f"unknown {what} '{value}' (allowed: {', '.join(sorted(table))})")
+        return value
+
+    return Annotated[str, AfterValidator(check)]
+
+
+def _device(value: str) -> str:
+    if not re.match(r"^(auto|cpu|cuda(:\d+)?)$", value):
+        raise ValueError(f"device '{value}' must be auto, cpu, cuda or cuda:N")
+    return value
+
+
+Device = Annotated[str, AfterValidator(_device)]  # auto (CUDA when present), cpu, cuda, cuda:N
+
+
+class DataSettings(Strict):
+    dataset: Literal["fashion-mnist"]
+    # Tried in order: local folders (absolute paths) and https:// base URLs.
+    sources: list[str] = Field(min_length=1)
+    # File name (without .gz) -> SHA-256 of the *decompressed* IDX payload. Mirrors recompress the
+    # archives (the Debian package does), so the payload is what is invariant across sources.
+    files: dict[str, str] = Field(min_length=1)
+    timeout_s: float = Field(60.0, gt=0)
+
+    @field_validator("sources")
+    @classmethod
+    def _sources(cls, sources: list[str]) -> list[str]:
+        from ganpriors.data.sources import is_allowed_source
+
+        for s in sources:
+            if not is_allowed_source(s):
+                raise ValueError(f"source '{s}' must be an https:// URL or an absolute local folder")
+        return sources
+
+    @field_validator("files")
+    @classmethod
+    def _files(cls, files: dict[str, str]) -> dict[str, str]:
+        for name, digest in files.items():
+            if not SHA256.match(digest):
+                raise ValueError(f"files.{name}: '{digest}' is not a 64-hex-digit SHA-256")
+        return files
+
+
+class ClassifierSettings(Strict):
+    epochs: int = Field(ge=1, le=100)
+    batch_size: int = Field(ge=1)
+    lr: float = Field(gt=0)
+    width: int = Field(32, ge=4)
+    seed: int = Field(0, ge=0)
+    # torch CPU threads. Fixed by params, not by the executor: float reductions split across a
+    # different number of threads give different bits, and both tools must write the same files.
+    threads: int = Field(2, ge=1, le=256)
+    # The stage fails if the evaluation network is worse than this on the test split.
+    min_test_accuracy: float = Field(0.9, ge=0, le=1)
+
+
+class ModelSettings(Strict):
+    net: registered(registry.NETS, "net")
+    z_dim: int = Field(ge=1, le=4096)
+    g_channels: int = Field(ge=1)
+    d_channels: int = Field(ge=1)
+    # Normalisation in the discriminator: WGAN-GP's critic must not use batch norm (the penalty is
+    # per sample), so its runs set none or layer; spectral = spectral norm on every weight (MaEM-GAN).
+    d_norm: Literal["batch", "layer", "none", "spectral"] = "batch"
+    # Outputs of the discriminator: 1 is a logit/critic value; m > 1 is MaEM-GAN's m-dimensional
+    # embedding, on which the adversarial loss is averaged.
+    d_outputs: int = Field(1, ge=1, le=1024)
+
+
+class TrainSettings(Strict):
+    loss: registered(registry.LOSSES, "loss")
+    steps: int = Field(ge=1)
+    batch_size: int = Field(ge=1)
+    lr_g: float = Field(gt=0)
+    lr_d: float = Field(gt=0)
+    beta1: float = Field(ge=0, lt=1)
+    beta2: float = Field(ge=0, lt=1)
+    log_every: int = Field(ge=1)
+    checkpoint_every: int = Field(ge=1)
+    n_critic: int = Field(1, ge=1, le=100)  # discriminator updates per generator update
+    gp_weight: float = Field(10.0, ge=0)    # gradient-penalty weight (wgan-gp only)
+
+
+class Defaults(Strict):
+    device: Device = "auto"
+    threads: int = Field(1, ge=1, le=256)  # torch CPU threads per training job (see classifier.threads)
+    model: ModelSettings
+    train: TrainSettings
+
+
+class ViewSettings(Strict):
+    """Which classes a run sees, grouped how, in what proportions (see ganpriors.data.views)."""
+
+    # Each inner list of original class labels is one group (a mode for NEMGAN); classes in no group
+    # are left out. Default: every class its own group.
+    groups: Optional[list[list[int]]] = None
+    # Resample each split so that the groups have exactly these shares (e.g. [0.8, 0.2]).
+    proportions: Optional[list[float]] = None
+    seed: int = Field(0, ge=0)
+
+    @field_validator("groups")
+    @classmethod
+    def _groups(cls, v):
+        if v is None:
+            return v
+        flat = [c for g in v for c in g]
+        if not v or any(not g for g in v) or len(set(flat)) != len(flat) or any(not 0 <= c <= 9 for c in flat):
+            raise ValueError(f"groups {v} must be non-empty lists of distinct class labels 0..9")
+        return v
+
+    @model_validator(mode="after")
+    def _proportions(self):
+        if self.proportions is not None:
+            n = len(self.groups) if self.groups is not None else 10
+            if len(self.proportions) != n or any(p <= 0 for p in self.proportions) or abs(sum(self.proportions) - 1) > 1e-6:
+                raise ValueError(f"proportions {self.proportions} must be {n} positive shares summing to 1")
+        return self
+
+
+class ResolvedRun(Defaults):
+    """A run after deep-merging its overrides into `defaults`."""
+
+    name: str
+    prior: PriorSpec
+    view: Optional[ViewSettings] = None
+    # Training data other than Fashion-MNIST: a mode-coverage benchmark (ganpriors.data.specs).
+    dataset: Optional[DatasetSpec] = None
+    regularisers: dict[str, Any] = Field(default_factory=dict)
+    # Also score interpolations (eval.fake.lambdas): the non-parametric-prior study's question;
+    # other studies turn it off to save the evaluation time.
+    interpolations: bool = True
+
+    @field_validator("regularisers")
+    @classmethod
+    def _regularisers(cls, v: dict) -> dict:
+        out = {}
+        for name, options in v.items():
+            if name not in registry.REGULARISERS:
+                raise ValueError(f"unknown regulariser '{name}' (allowed: {', '.join(sorted(registry.REGULARISERS))})")
+            try:
+                out[name] = REGULARISER_SETTINGS[name].model_validate(options if options is not None else {})
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                where = ".".join(str(p) for p in err["loc"])
+                if err["type"] == "extra_forbidden":
+                    allowed = ", ".join(sorted(REGULARISER_SETTINGS[name].model_fields))
+                    raise ValueError(f"unknown key {name}.{where}; allowed keys here: {allowed}") from None
+                raise ValueError(f"{name}.{where} = {err.get('input')!r}: {err['msg']}") from None
+        return out
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        # Each component checks the run it is used in (its own module knows what it needs).
+        self.prior.check(self)
+        registry.NETS.spec(self.model.net).check(self)
+        if self.dataset is not None:
+            self.dataset.check(self)
+        for options in self.regularisers.values():
+            options.check(self)
+        return self
+
+
+class FeatureExtractorSettings(Strict):
+    name: registered(registry.FEATURE_EXTRACTORS, "feature extractor")
+    # Local weights file: required for inception-v3-compat (no downloads here), unused by classifier.
+    weights: Optional[str] = None
+
+
+class RealSettings(Strict):
+    split: Literal["test", "train"]
+    n: int = Field(ge=10)
+
+
+class FakeSettings(Strict):
+    n: int = Field(ge=10)
+    # Interpolation weights: z = (1 - lambda) z1 + lambda z2. 0.5 is the mid-point.
+    lambdas: list[float] = Field(min_length=1)
+    seed: int = Field(0, ge=0)
+
+    @field_validator("lambdas")
+    @classmethod
+    def _lambdas(cls, v: list[float]) -> list[float]:
+        for x in v:
+            if not 0.0 <= x <= 1.0:
+                raise ValueError(f"lambda {x} must lie in [0, 1]")
+        return v
+
+
+class EvalSettings(Strict):
+    feature_extractor: FeatureExtractorSettings
+    real: RealSettings
+    fake: FakeSettings
+    batch_size: int = Field(ge=1)
+    kid_subset_size: int = Field(ge=2)
+    prc_neighborhood: int = Field(3, ge=1)
+    device: Device = "auto"
+    threads: int = Field(1, ge=1, le=256)  # torch CPU threads per evaluation job
+
+
+class ReportSettings(Strict):
+    sample_grid: int = Field(8, ge=1, le=32)
+    interp_steps: int = Field(9, ge=3, le=33)
+    interp_rows: int = Field(4, ge=1, le=16)
+    decimals: int = Field(3, ge=0, le=8)
+    # Spread over seeds shown in tables: sample standard deviation.
+    spread: Literal["std", "sem"] = "std"
+    dpi: int = Field(120, ge=50, le=600)
+
+
+class Params(Strict):
+    data: DataSettings
+    classifier: ClassifierSettings
+    seeds: list[int] = Field(min_length=1)
+    defaults: Defaults
+    runs: dict[str, dict[str, Any]] = Field(min_length=1)
+    studies: dict[str, StudySettings] = Field(min_length=1)
+    eval: EvalSettings
+    report: ReportSettings
+
+    @model_validator(mode="after")
+    def _study_runs(self):
+        for name, study in self.studies.items():
+            if not RUN_NAME.match(name):
+                raise ValueError(f"study name '{name}' must match {RUN_NAME.pattern}")
+            for run in study.runs:
+                if run not in self.runs:
+                    raise ValueError(f"studies.{name}.runs: '{run}' is not a run (runs are {', '.join(self.runs)})")
+        return self
+
+    def check_studies(self) -> None:
+        """Each study's own cross-checks against the rest of params (after the runs validate)."""
+        for name, study in self.studies.items():
+            try:
+                study.check(self)
+            except ValueError as exc:
+                raise GanpriorsError(f"params.yaml: studies.{name}: {exc}") from None
+
+    @field_validator("seeds")
+    @classmethod
+    def _seeds(cls, v: list[int]) -> list[int]:
+        if len(set(v)) != len(v) or any(s < 0 for s in v):
+            raise ValueError(f"seeds {v} must be distinct non-negative integers")
+        return v
+
+    @field_validator("runs")
+    @classmethod
+    def _run_names(cls, v: dict) -> dict:
+        for name in v:
+            if not RUN_NAME.match(name):
+                raise ValueError(f"run name '{name}' must match {RUN_NAME.pattern} (it is used in paths and stage names)")
+        return v
+
+    def resolve_run(self, name: str) -> ResolvedRun:
+        if name not in self.runs:
+            raise GanpriorsError(f"unknown run '{name}': params.yaml runs are {', '.join(self.runs)}")
+        return _resolve_run(self.defaults.model_dump(), name, self.runs[name])
+
+    def resolved_runs(self) -> dict[str, ResolvedRun]:
+        return {name: self.resolve_run(name) for name in self.runs}
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _resolve_run(defaults: dict, name: str, overrides: dict) -> ResolvedRun:
+    if not isinstance(overrides, dict) or "prior" not in overrides:
+        raise GanpriorsError(
+            f"params.yaml: runs.{name}: every run needs a 'prior' mapping with a 'kind' "
+            f"(one of {', '.join(registry.PRIORS)})"
+        )
+    merged = deep_merge(defaults, {k: v for k, v in overrides.items() if k != "prior"})
+    merged["prior"] = overrides["prior"]
+    merged["name"] = name
+    try:
+        return ResolvedRun.model_validate(merged)
+    except ValidationError as exc:
+        raise GanpriorsError(one_line(exc, ResolvedRun, prefix=f"runs.{name}")) from None
+
+
+def validate_params(raw: Any, source: str = "params.yaml") -> Params:
+    if not isinstance(raw, dict):
+        raise GanpriorsError(f"{source}: the file must be a YAML mapping of sections (data, defaults, runs, ...)")
+    try:
+        params = Params.model_validate(raw)
+    except ValidationError as exc:
+        raise GanpriorsError(one_line(exc, Params).replace("params.yaml", source, 1)) from None
+    params.resolved_runs()  # validates every run's overrides and prior
+    try:
+        params.check_studies()
+    except GanpriorsError as exc:
+        raise GanpriorsError(str(exc).replace("params.yaml", source, 1)) from None
+    return params
+
+
+def read_yaml(path: Path | str) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise GanpriorsError(f"{path}: not found; run from the repository root or pass --params PATH")
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise GanpriorsError(f"{path}:{where}: not valid YAML ({getattr(exc, 'problem', exc)}); fix the syntax") from None
+    yaml_parity(path, raw)
+    return raw
+
+
+def load_params(path: Path | str = DEFAULT_PARAMS) -> Params:
+    return validate_params(read_yaml(path), source=str(path))

@@ -1,0 +1,108 @@
+"""One-line errors for params.yaml, and the PyYAML/ruamel parity check.
+
+pydantic reports every problem with a location tuple; the pipeline shows the first as one line
+naming the key path, the value, and what is allowed or how to fix it.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ganpriors import registry
+from ganpriors.errors import GanpriorsError
+
+# Keys whose value is a union tagged by `kind`: key -> the registry of kinds. Studies are tagged
+# one level down (studies.<name>.<kind>).
+_TAGGED = {"prior": registry.PRIORS, "dataset": registry.DATASETS}
+
+
+def _is_tag(loc: tuple, i: int) -> bool:
+    if i > 0 and loc[i] in _TAGGED.get(loc[i - 1], ()):
+        return True
+    return i > 1 and loc[i - 2] == "studies" and loc[i] in registry.STUDIES
+
+
+def _clean_loc(loc: tuple) -> tuple:
+    """Drop pydantic's discriminator tags (runs.x.prior.cauchy.scale -> runs.x.prior.scale)."""
+    return tuple(p for i, p in enumerate(loc) if not _is_tag(loc, i))
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
+    """Field names allowed at the parent of `loc` (for 'unknown key' messages)."""
+    current: Any = model
+    parts = list(loc[:-1])
+    while parts:
+        part = parts.pop(0)
+        tagged = _TAGGED.get(part)
+        if tagged is not None and parts and parts[0] in tagged:
+            current = tagged.spec(parts.pop(0))
+            continue
+        if part == "studies" and len(parts) >= 2 and parts[1] in registry.STUDIES:
+            parts.pop(0)
+            current = registry.STUDIES.spec(parts.pop(0))
+            continue
+        fields = getattr(current, "model_fields", None)
+        if fields is None or part not in fields:
+            return []
+        ann = fields[part].annotation
+        current = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+        if current is None:
+            return []
+    fields = getattr(current, "model_fields", None)
+    return sorted(fields) if fields else []
+
+
+def one_line(exc: ValidationError, model: type[BaseModel], prefix: str = "") -> str:
+    """The first problem of a validation error as one line: key path, value, what is allowed."""
+    err = exc.errors()[0]
+    loc = _clean_loc(tuple(err["loc"]))
+    path = ".".join(str(p) for p in ((prefix,) if prefix else ()) + loc)
+    more = f" (and {len(exc.errors()) - 1} more problem(s))" if len(exc.errors()) > 1 else ""
+    if err["type"] == "extra_forbidden":
+        allowed = _allowed_keys(model, tuple(err["loc"]))
+        hint = f"allowed keys here: {', '.join(allowed)}" if allowed else "remove it"
+        return f"params.yaml: unknown key {path} (value {err['input']!r}); {hint}{more}"
+    if err["type"] == "missing":
+        return f"params.yaml: missing key {path}; add it (see the committed params.yaml for an example){more}"
+    if err["type"] == "union_tag_invalid":
+        what = loc[-1] if loc and loc[-1] in _TAGGED else ("study" if loc and loc[0] == "studies" else "prior")
+        allowed = _TAGGED[what] if what in _TAGGED else registry.STUDIES
+        return (f"params.yaml: {path}.kind = {err['input'].get('kind')!r}: unknown {what} "
+                f"(allowed: {', '.join(allowed)}){more}")
+    msg = err["msg"].removeprefix("Value error, ")
+    value = err.get("input")
+    if isinstance(value, str) and re.match(r"^[+-]?\d+(\.\d*)?[eE][+-]?\d+$", value):
+        msg += f"; PyYAML reads {value!r} as a string: write it with a decimal point (e.g. 2.0e-4)"
+    if isinstance(value, dict) and (err["type"] == "value_error" or not path):
+        # A check across several keys (a model validator): the message names them; the whole
+        # sub-tree would bury it.
+        return f"params.yaml: {path + ': ' if path else ''}{msg}{more}"
+    return f"params.yaml: {path} = {value!r}: {msg}{more}"
+
+
+def yaml_parity(path: Path, pyyaml_data: Any) -> None:
+    """Raise if ruamel (YAML 1.2, DVC) reads the file differently from PyYAML (YAML 1.1, Snakemake)."""
+    from ruamel.yaml import YAML
+
+    ruamel_data = YAML(typ="safe", pure=True).load(path.read_text())
+
+    def walk(a: Any, b: Any, where: str) -> None:
+        if isinstance(a, dict) and isinstance(b, dict):
+            for key in a:
+                if key in b:
+                    walk(a[key], b[key], f"{where}.{key}" if where else str(key))
+            return
+        if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+            for i, (x, y) in enumerate(zip(a, b)):
+                walk(x, y, f"{where}[{i}]")
+            return
+        if type(a) is not type(b) or a != b:
+            raise GanpriorsError(
+                f"{path}: {where}: PyYAML (Snakemake) reads {a!r} ({type(a).__name__}) but ruamel (DVC) reads "
+                f"{b!r} ({type(b).__name__}); write floats as 2.0e-4 and booleans as true/false"
+            )
+
+    walk(pyyaml_data, ruamel_data, "")

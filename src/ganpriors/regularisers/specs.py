@@ -1,0 +1,84 @@
+"""Settings of each regulariser (params `runs.<run>.regularisers.<name>`), torch-free.
+
+Each class names its implementation (`impl`, a ganpriors.regularisers.base.Regulariser) and
+checks the run it is used in; `ganpriors.registry.REGULARISERS` is derived from SPECS. A new
+regulariser: its settings class here and its module under ganpriors.regularisers.
+"""
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field
+
+from ganpriors.schema import Component
+
+
+class EmbeddingRegulariser(Component):
+    """MaEM-GAN's terms on the discriminator's m-dimensional embedding compare directions."""
+
+    def check(self, run) -> None:
+        if run.model.d_outputs < 2:
+            raise ValueError(f"regulariser {self.kind} compares embedding directions (cosine): set model.d_outputs "
+                             "to the embedding size m >= 2 (16 in the paper)")
+
+
+class ModeMatchingSettings(Component):
+    """NEMGAN's inversion network and mode-matching loss (Mishra et al.), with the learned mode
+    prior update of NEMGAN-P when the run's prior is `modes` with learnable: true."""
+
+    kind: ClassVar[str] = "mode_matching"
+    impl = "ganpriors.regularisers.mode_matching:ModeMatching"
+    z_weight: float = Field(10.0, ge=0)        # 10 * MSE(E_z(G(z)), z)
+    mode_weight: float = Field(1.0, ge=0)      # cross-entropy(E_c(G(z)), c)
+    channels: int = Field(32, ge=1)            # width of the inversion network
+    lr: float = Field(1.0e-4, gt=0)            # inversion network's Adam (betas from train)
+    n_sup: int = Field(0, ge=0)                # labelled real images for E_c (oversampled to balance)
+    sup_weight: float = Field(1.0, ge=0)
+    prior_lr: float = Field(1.0e-3, gt=0)      # Adam on the mode logits (NEMGAN-P)
+    prior_warmup: int = Field(0, ge=0)         # generator steps before the prior update starts
+
+    def check(self, run) -> None:
+        if run.prior.kind != "modes":
+            raise ValueError("regulariser mode_matching needs prior kind 'modes'")
+        if run.dataset is not None:
+            raise ValueError(f"dataset {run.dataset.kind} cannot be combined with a view or mode_matching "
+                             "(both need labelled Fashion-MNIST images)")
+
+
+class ReplayBufferEntropySettings(EmbeddingRegulariser):
+    """RB-MaEM (Liu et al., AAAI 2023): the generator minimises cos(V0, V*) + norm_weight ||V0|| for
+    each generated embedding V0 and its nearest (cosine) neighbour V* in a FIFO buffer of the last
+    buffer_size generated embeddings, weighted by `weight` (the paper's sigma)."""
+
+    kind: ClassVar[str] = "rb_maem"
+    impl = "ganpriors.regularisers.rb_maem:ReplayBufferEntropy"
+    weight: float = Field(5.0e-4, ge=0)        # sigma
+    buffer_size: int = Field(1024, ge=1)
+    norm_weight: float = Field(1.0e-3, ge=0)   # lambda
+    warmup: int = Field(0, ge=0)               # generator steps over which the weight ramps up linearly
+    # The authors' code also spreads the real embeddings inside the discriminator step (own buffer).
+    real_in_discriminator: bool = False
+
+
+class LocalLinearitySettings(Component):
+    """DLLE: the discriminator's embedding is stable under F = a small random rotation plus Gaussian
+    noise: weight * E ||D(F(x)) - D(x)||^2 on real and generated samples."""
+
+    kind: ClassVar[str] = "dlle"
+    impl = "ganpriors.regularisers.dlle:LocalLinearity"
+    weight: float = Field(1.0, ge=0)
+    max_angle: float = Field(10.0, ge=0, le=180)   # degrees; rotation angle ~ U(-max, max)
+    noise_std: float = Field(0.01, ge=0)           # in data units ([-1, 1] for images)
+
+
+class IsometrySettings(EmbeddingRegulariser):
+    """DIsoMap: the embedding of a convex combination of a real and a generated sample equals the same
+    combination of their embeddings: weight * E[1 - cos(D(a x + (1-a) y), a D(x) + (1-a) D(y))]."""
+
+    kind: ClassVar[str] = "disomap"
+    impl = "ganpriors.regularisers.disomap:Isometry"
+    weight: float = Field(1.0, ge=0)
+
+
+SPECS = (ModeMatchingSettings, ReplayBufferEntropySettings, LocalLinearitySettings, IsometrySettings)
+SETTINGS = {cls.kind: cls for cls in SPECS}
