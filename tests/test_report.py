@@ -4,6 +4,8 @@ import json
 import pandas as pd
 
 from ganpriors.report import tables
+from ganpriors.report.common import write_table
+from ganpriors.report.results import read_runs
 
 
 def write_metrics(root, run, seed, status, fid_prior=None, fid_mid=None):
@@ -25,8 +27,7 @@ def test_summary_reports_mean_std_and_divergence(tmp_path):
     write_metrics(tmp_path, "uniform", 0, "diverged")
     write_metrics(tmp_path, "uniform", 1, "diverged")
     runs = ["normal", "cauchy", "uniform"]
-    long, status = tables.collect_metrics(tmp_path, runs, [0, 1])
-    summary = tables.summarise(long, status, runs, "std").set_index("prior")
+    summary = tables.summary_table(read_runs(tmp_path, runs, [0, 1]), "std").set_index("prior")
     assert summary.loc["normal", "FID prior mean"] == 12.0
     assert abs(summary.loc["normal", "FID mid-point std"] - 7.0710678) < 1e-6
     assert summary.loc["normal", "paper CelebA FID prior"] == 26.173
@@ -36,7 +37,7 @@ def test_summary_reports_mean_std_and_divergence(tmp_path):
     assert display.loc["cauchy", "FID prior"] == "50.00"  # one seed: no spread
     assert display.loc["uniform", "FID prior"] == "diverged"
     assert display.loc["uniform", "seeds (diverged)"] == "0 (2)"
-    paths = tables.write_table(summary.reset_index(), display.reset_index(), tmp_path / "t" / "table", "caption")
+    paths = write_table(summary.reset_index(), display.reset_index(), tmp_path / "t" / "table", "caption")
     assert pd.read_csv(paths[0]).shape[0] == 3
     assert "diverged" in paths[1].read_text() and r"$\pm$" in paths[2].read_text()
 

@@ -21,7 +21,7 @@ from ganpriors.priors import build_prior
 from ganpriors.priors.specs import PriorSpec
 from ganpriors.probes.base import ProbeContext
 from ganpriors.probes.stylegenes import _GeneUnits, probe_stylegenes
-from ganpriors.report.stylegenes_figures import grid_figure
+from ganpriors.report.common import grid_figure
 
 SPEC = TypeAdapter(PriorSpec)
 

@@ -9,7 +9,9 @@ from ganpriors.errors import GanpriorsError
 from ganpriors.io import write_text
 from ganpriors.priors import load_prior
 from ganpriors.report import figures, tables
+from ganpriors.report.common import write_csv, write_table
 from ganpriors.report.paper import SINGH2019_NONPARAMETRIC_KL
+from ganpriors.report.results import read_runs
 
 
 @dataclass
@@ -37,17 +39,15 @@ def build_prior_vs_midpoint(params, study_name: str, study, dirs: ReportDirs) ->
 
     runs_dir, priors_dir, tables_dir, figures_dir = dirs.runs, dirs.priors, dirs.tables, dirs.figures
     runs, seeds, cfg = list(study.runs), params.seeds, params.report
-    long, status = tables.collect_metrics(runs_dir, runs, seeds)
-    summary = tables.summarise(long, status, runs, cfg.spread)
+    results = read_runs(runs_dir, runs, seeds)
+    status = results.status  # seeds ascending: a run's first completed row is its lowest completed seed
+    summary = tables.summary_table(results, cfg.spread)
     display = tables.display_table(summary, cfg.spread, cfg.decimals)
-    extractor = status["feature_extractor"].iloc[0]
+    extractor = results.extractors()
     caption = (f"IS and FID on prior samples and on mid-points G((z1+z2)/2), Fashion-MNIST, mean ± {cfg.spread} "
                f"over seeds {seeds}; features: {extractor}. Paper columns: Singh et al. 2019, CelebA (Inception).")
-    written = tables.write_table(summary, display, Path(tables_dir) / "prior_vs_midpoint", caption)
-
-    long_path = Path(tables_dir) / "all_scores.csv"
-    write_text(long_path, long.to_csv(index=False, float_format="%.6g"))
-    written.append(long_path)
+    written = write_table(summary, display, Path(tables_dir) / "prior_vs_midpoint", caption)
+    written.append(write_csv(Path(tables_dir) / "all_scores.csv", results.scores()))
 
     kl, np_summary = tables.prior_kl_table(priors_dir, runs)
     kl_md = "KL(p || p_mid) per dimension on each prior's own support (fine grid)\n\n" + kl.to_markdown(
@@ -62,7 +62,7 @@ def build_prior_vs_midpoint(params, study_name: str, study, dirs: ReportDirs) ->
                   + ", ".join(f"{k} {v:.4f}" for k, v in ref.items()) + "\n")
     kl_path = Path(tables_dir) / "prior_kl.md"
     write_text(kl_path, kl_md)
-    write_text(kl_path.with_suffix(".csv"), kl.to_csv(index=False, float_format="%.6g"))
+    write_csv(kl_path.with_suffix(".csv"), kl)
     written += [kl_path, kl_path.with_suffix(".csv")]
 
     priors = {run: load_prior(Path(priors_dir) / run / "prior.safetensors") for run in runs}
@@ -76,7 +76,7 @@ def build_prior_vs_midpoint(params, study_name: str, study, dirs: ReportDirs) ->
     written.append(figures.sample_grids(generators, priors, cfg.sample_grid, figures_dir / "samples.png", cfg.dpi))
     written.append(figures.interpolation_strips(generators, priors, cfg.interp_rows, cfg.interp_steps,
                                                 figures_dir / "interpolations.png", cfg.dpi))
-    written.append(figures.fid_vs_lambda(long, runs, params.eval.fake.lambdas, extractor.split(" ")[0],
+    written.append(figures.fid_vs_lambda(results.frame, runs, params.eval.fake.lambdas, extractor.split(" ")[0],
                                          figures_dir / "fid_vs_lambda.png", cfg.dpi))
     written.append(figures.prior_densities(priors, figures_dir / "prior_pmf.png", cfg.dpi))
     return written

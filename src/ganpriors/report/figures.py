@@ -11,17 +11,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 
-from ganpriors.io import atomic_path  # noqa: E402
 from ganpriors.metrics.interpolation import strip_through_origin  # noqa: E402
+from ganpriors.report.common import save_figure  # noqa: E402
 
 FIGURE_SEED = 0  # fixed latent draws, so figures change only when a model or prior changes
-
-
-def _save(fig, path: Path, dpi: int) -> Path:
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png", metadata={"Software": None})
-    plt.close(fig)
-    return path
+_save = save_figure  # the name the sampling figures below use
 
 
 def _tile(images: torch.Tensor, rows: int, cols: int) -> np.ndarray:
@@ -63,7 +57,7 @@ def interpolation_strips(generators: dict, priors: dict, rows: int, steps: int, 
     return _save(fig, path, dpi)
 
 
-def fid_vs_lambda(long: pd.DataFrame, runs: list[str], lambdas: list[float], label: str, path: Path,
+def fid_vs_lambda(frame: pd.DataFrame, runs: list[str], lambdas: list[float], label: str, path: Path,
                   dpi: int) -> Path:
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     xs = [0.0] + sorted(lambdas)
@@ -71,7 +65,7 @@ def fid_vs_lambda(long: pd.DataFrame, runs: list[str], lambdas: list[float], lab
         means, stds = [], []
         for lam in xs:
             set_name = "prior" if lam == 0.0 else f"lambda_{lam:g}"
-            vals = long[(long.run == run) & (long.metric == "fid") & (long.set == set_name)]["value"]
+            vals = frame[(frame.run == run) & (frame.metric == "fid") & (frame.set == set_name)]["value"]
             means.append(vals.mean() if len(vals) else np.nan)
             stds.append(vals.std(ddof=1) if len(vals) > 1 else 0.0)
         ax.errorbar(xs, means, yerr=stds, marker="o", capsize=3, label=run)
@@ -79,7 +73,7 @@ def fid_vs_lambda(long: pd.DataFrame, runs: list[str], lambdas: list[float], lab
     ax.set_ylabel(f"FID ({label})")
     ax.set_title("FID along interpolations, mean ± std over seeds")
     ax.legend(fontsize=8)
-    return _save(fig, path, dpi)
+    return save_figure(fig, path, dpi)
 
 
 def prior_densities(priors: dict, path: Path, dpi: int) -> Path:
@@ -97,4 +91,4 @@ def prior_densities(priors: dict, path: Path, dpi: int) -> Path:
     for ax in axes:
         ax.set_xlabel("z")
     axes[0].legend(fontsize=7)
-    return _save(fig, path, dpi)
+    return save_figure(fig, path, dpi)

@@ -5,9 +5,6 @@ the completed seeds of FID, KID, IS, precision, recall and I-Variance on prior s
 I-Variance of the real test split (what a generator as diverse as the data scores), and the
 paper's CIFAR-10 numbers of the ablation row the run reproduces (params `paper_rows`), shown for
 the shape of the result only: other data, other feature network (Inception).
-
-Also holds the helpers the mode-coverage report shares: reading metrics files of a study and the
-long table of their scalar scores.
 """
 from __future__ import annotations
 
@@ -20,149 +17,81 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from ganpriors.errors import GanpriorsError  # noqa: E402
-from ganpriors.io import read_json, write_text  # noqa: E402
-from ganpriors.report import figures, tables  # noqa: E402
+from ganpriors.report import figures  # noqa: E402
+from ganpriors.report.common import (  # noqa: E402
+    format_cell,
+    format_mean,
+    placeholder_figure,
+    require_dir,
+    save_figure,
+    write_csv,
+    write_table,
+)
 from ganpriors.report.paper import (  # noqa: E402
     MAEMGAN2023_CIFAR10_FID,
     MAEMGAN2023_CIFAR10_FID_NOTES,
     MAEMGAN2023_CIFAR10_I_VARIANCE,
 )
-from ganpriors.report.stylegenes_figures import placeholder_figure  # noqa: E402
+from ganpriors.report.results import (  # noqa: E402
+    REFERENCE,
+    SCORES,
+    Results,
+    mean_columns,
+    pivot,
+    read_runs,
+    seed_counts,
+    summarise,
+)
 
 DATASET = "Fashion-MNIST"
-SCORE_COLUMNS = [("fid", "FID"), ("kid", "KID"), ("is", "IS"), ("precision", "precision"),
-                 ("recall", "recall"), ("i_variance", "I-Variance")]
-LONG_COLUMNS = ["run", "seed", "set", "metric", "value"]
-
-
-# ---------------------------------------------------------------------------------------------
-# Shared helpers (also used by ganpriors.report.mode_coverage)
-
-
-def require_dir(dirs, name: str, kind: str) -> Path:
-    value = getattr(dirs, name, None)
-    if value is None:
-        raise GanpriorsError(f"report of a {kind} study needs --{name}-dir")
-    return Path(value)
-
-
-def read_metrics(runs_dir: Path, runs: list[str], seeds: list[int]) -> list[dict]:
-    """metrics.json of every run and seed, in study order then seed order (each tagged with run, seed)."""
-    records = []
-    for run in runs:
-        for seed in seeds:
-            m = read_json(Path(runs_dir) / run / f"seed{seed}" / "metrics.json", "metrics file")
-            records.append({**m, "run": run, "seed": seed})
-    return records
-
-
-def completed(records: list[dict], run: str) -> list[dict]:
-    return [r for r in records if r["run"] == run and r.get("status") == "completed" and r.get("scores")]
-
-
-def diverged_count(records: list[dict], run: str) -> int:
-    return sum(1 for r in records if r["run"] == run and r.get("status") == "diverged")
-
-
-def first_completed_seed(records: list[dict], run: str) -> int | None:
-    """The first seed (in params order) whose run completed: the model shown in figures."""
-    done = completed(records, run)
-    return done[0]["seed"] if done else None
-
-
-def _scalar(value) -> bool:
-    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
-
-
-def long_scores(records: list[dict], extra_sets: tuple[str, ...] = ()) -> pd.DataFrame:
-    """(run, seed, set, metric, value) of every scalar score (lists such as histograms are left
-    out; a null score is an empty value). `extra_sets`: top-level sections of the metrics file
-    with scores of their own (e.g. "reference"), listed as sets of that name."""
-    rows = []
-    for r in records:
-        sections = dict(r.get("scores") or {})
-        for name in extra_sets:
-            if r.get(name):
-                sections[name] = r[name]
-        for set_name, values in sections.items():
-            for metric, value in (values or {}).items():
-                if _scalar(value):
-                    rows.append({"run": r["run"], "seed": r["seed"], "set": set_name, "metric": metric,
-                                 "value": float("nan") if value is None else value})
-    return pd.DataFrame(rows, columns=LONG_COLUMNS)
-
-
-def mean_spread(values, spread: str) -> tuple[float, float, int]:
-    """(mean, spread, count) over the finite values (None and NaN dropped); spread per tables._spread."""
-    clean = [float(v) for v in values if v is not None and math.isfinite(float(v))]
-    if not clean:
-        return float("nan"), float("nan"), 0
-    series = pd.Series(clean, dtype="float64")
-    return float(series.mean()), tables._spread(series, spread), len(clean)
-
-
-def fmt(mean: float, spread: float, decimals: int, empty: str = "n/a") -> str:
-    if mean is None or math.isnan(mean):
-        return empty
-    return tables._fmt(mean, spread, decimals)
-
-
-def extractors(records: list[dict]) -> str:
-    labels = []
-    for r in records:
-        label = (r.get("protocol") or {}).get("feature_extractor")
-        if label and label not in labels:
-            labels.append(label)
-    return ", ".join(labels) if labels else "unknown"
+COLUMNS = [("prior", metric, label) for metric, label in SCORES]  # (set, metric, label)
+PAPER = "paper CIFAR-10"
 
 
 # ---------------------------------------------------------------------------------------------
 # The MaEM-GAN table
 
 
-def _paper_fid(row: str | None) -> tuple[float, str]:
-    if row is None:
-        return float("nan"), ""
-    value = MAEMGAN2023_CIFAR10_FID.get(row)
-    note = MAEMGAN2023_CIFAR10_FID_NOTES.get(row, "")
-    return (float("nan") if value is None else float(value)), note
-
-
-def summarise(records: list[dict], runs: list[str], paper_rows: dict, spread: str) -> pd.DataFrame:
-    out = []
+def paper_frame(runs: list[str], paper_rows: dict) -> pd.DataFrame:
+    """The paper's FID (with its note, e.g. '> 100') and I-Variance of the ablation row each run
+    reproduces, as (run, set, metric, paper, paper_note); NaN where the paper gives no number."""
+    rows = []
     for run in runs:
-        done = completed(records, run)
-        row = {"run": run, "paper row": paper_rows.get(run, ""),
-               "feature extractor": extractors([r for r in records if r["run"] == run]),
-               "seeds": len(done), "diverged": diverged_count(records, run)}
-        for metric, label in SCORE_COLUMNS:
-            mean, sd, _ = mean_spread([(r["scores"].get("prior") or {}).get(metric) for r in done], spread)
-            row[f"{label} mean"], row[f"{label} {spread}"] = mean, sd
-        # The real test split does not depend on the run: every seed's file may carry it.
-        ref, _, _ = mean_spread([(r.get("reference") or {}).get("i_variance") for r in records if r["run"] == run],
-                                spread)
-        row["real I-Variance"] = ref
-        fid, note = _paper_fid(paper_rows.get(run))
-        row["paper CIFAR-10 FID"], row["paper CIFAR-10 FID note"] = fid, note
-        ivar = MAEMGAN2023_CIFAR10_I_VARIANCE.get(paper_rows.get(run)) if run in paper_rows else None
-        row["paper CIFAR-10 I-Variance"] = float("nan") if ivar is None else float(ivar)
-        out.append(row)
-    return pd.DataFrame(out)
+        row = paper_rows.get(run)
+        fid = MAEMGAN2023_CIFAR10_FID.get(row) if row is not None else None
+        ivar = MAEMGAN2023_CIFAR10_I_VARIANCE.get(row) if run in paper_rows else None
+        rows.append({"run": run, "set": "prior", "metric": "fid", "paper": float("nan") if fid is None else float(fid),
+                     "paper_note": MAEMGAN2023_CIFAR10_FID_NOTES.get(row, "") if row is not None else ""})
+        rows.append({"run": run, "set": "prior", "metric": "i_variance",
+                     "paper": float("nan") if ivar is None else float(ivar), "paper_note": ""})
+    return pd.DataFrame(rows, columns=["run", "set", "metric", "paper", "paper_note"])
+
+
+def summary_table(results: Results, paper_rows: dict, spread: str) -> pd.DataFrame:
+    runs = results.runs
+    summary = summarise(results.frame, spread, paper_frame(runs, paper_rows))
+    # The real test split does not depend on the run: every seed's file may carry it.
+    real = pivot(summary, runs, [(REFERENCE, "i_variance", "real I-Variance")], {"mean": "{}"})
+    return pd.concat([
+        pd.DataFrame({"run": runs, "paper row": [paper_rows.get(r, "") for r in runs],
+                      "feature extractor": [results.extractors([r]) for r in runs]}),
+        seed_counts(results, runs), mean_columns(summary, runs, COLUMNS, spread), real,
+        pivot(summary, runs, [("prior", "fid", "FID")], {"paper": f"{PAPER} {{}}", "paper_note": f"{PAPER} {{}} note"}),
+        pivot(summary, runs, [("prior", "i_variance", "I-Variance")], {"paper": f"{PAPER} {{}}"}),
+    ], axis=1)
 
 
 def display_table(summary: pd.DataFrame, spread: str, decimals: int) -> pd.DataFrame:
     rows = []
     for _, r in summary.iterrows():
-        none_completed = r["seeds"] == 0
         row = {"run": r["run"], "paper row": r["paper row"], "seeds (diverged)": f"{r['seeds']} ({r['diverged']})"}
-        for _, label in SCORE_COLUMNS:
-            row[label] = "diverged" if none_completed else fmt(r[f"{label} mean"], r[f"{label} {spread}"], decimals)
-        row["I-Variance, real test"] = fmt(r["real I-Variance"], float("nan"), decimals, empty="")
-        fid, note = r["paper CIFAR-10 FID"], r["paper CIFAR-10 FID note"]
-        row["paper CIFAR-10 FID"] = note if note else ("" if math.isnan(fid) else f"{fid:.2f}")
-        ivar = r["paper CIFAR-10 I-Variance"]
-        row["paper CIFAR-10 I-Variance"] = "" if math.isnan(ivar) else f"{ivar:.2e}"
+        for _, _, label in COLUMNS:
+            row[label] = format_cell(r[f"{label} mean"], r[f"{label} {spread}"], decimals, r["seeds"])
+        row["I-Variance, real test"] = format_mean(r["real I-Variance"], float("nan"), decimals, empty="")
+        fid, note = r[f"{PAPER} FID"], r[f"{PAPER} FID note"]
+        row[f"{PAPER} FID"] = note if note else ("" if math.isnan(fid) else f"{fid:.2f}")
+        ivar = r[f"{PAPER} I-Variance"]
+        row[f"{PAPER} I-Variance"] = "" if math.isnan(ivar) else f"{ivar:.2e}"
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -193,16 +122,16 @@ def fid_ablation(summary: pd.DataFrame, spread: str, extractor: str, path: Path,
     ax.set_ylabel(f"FID ({extractor})")
     ax.set_ylim(0, top * 1.15)
     ax.set_title(f"MaEM-GAN ablation, {DATASET}: FID of prior samples, mean ± {spread} over seeds", fontsize=9)
-    return figures._save(fig, path, dpi)
+    return save_figure(fig, path, dpi)
 
 
-def _sample_figure(records: list[dict], runs: list[str], runs_dir: Path, priors_dir: Path, n: int, path: Path,
+def _sample_figure(results: Results, runs: list[str], runs_dir: Path, priors_dir: Path, n: int, path: Path,
                    dpi: int) -> Path:
     from ganpriors.train import load_generator, load_trained_prior
 
     generators, priors = {}, {}
     for run in runs:
-        seed = first_completed_seed(records, run)
+        seed = results.first_completed_seed(run)
         if seed is None:
             continue
         gen, meta, prior_state, _ = load_generator(runs_dir / run / f"seed{seed}" / "generator.safetensors",
@@ -223,11 +152,11 @@ def build_maemgan_report(params, study_name: str, study, dirs) -> list[Path]:
     priors_dir = require_dir(dirs, "priors", "maemgan")
     runs, seeds, cfg = list(study.runs), list(params.seeds), params.report
     paper_rows = dict(getattr(study, "paper_rows", {}) or {})
-    records = read_metrics(runs_dir, runs, seeds)
+    results = read_runs(runs_dir, runs, seeds)
 
-    summary = summarise(records, runs, paper_rows, cfg.spread)
+    summary = summary_table(results, paper_rows, cfg.spread)
     display = display_table(summary, cfg.spread, cfg.decimals)
-    extractor = extractors(records)
+    extractor = results.extractors()
     caption = (f"MaEM-GAN ablation (study {study_name}), {DATASET}: scores of prior samples, mean ± {cfg.spread} "
                f"over the completed seeds of {seeds} (diverged seeds are counted and left out); features: "
                f"{extractor}. I-Variance = mean over classes of the std over samples of the classifier's softmax "
@@ -235,13 +164,10 @@ def build_maemgan_report(params, study_name: str, study, dirs) -> list[Path]:
                "(AAAI 2023), DCGAN on CIFAR-10 with Inception features (FID; I-Variance on Inception's 1000-class "
                "softmax): the shape of the result, not values comparable with ours.")
     tables_dir, figures_dir = Path(dirs.tables), Path(dirs.figures)
-    written = tables.write_table(summary, display, tables_dir / "maemgan", caption)
+    written = write_table(summary, display, tables_dir / "maemgan", caption)
+    written.append(write_csv(tables_dir / "all_scores.csv", results.scores(with_reference=True)))
 
-    long_path = tables_dir / "all_scores.csv"
-    write_text(long_path, long_scores(records, extra_sets=("reference",)).to_csv(index=False, float_format="%.6g"))
-    written.append(long_path)
-
-    written.append(_sample_figure(records, runs, runs_dir, priors_dir, cfg.sample_grid,
+    written.append(_sample_figure(results, runs, runs_dir, priors_dir, cfg.sample_grid,
                                   figures_dir / "samples.png", cfg.dpi))
     written.append(fid_ablation(summary, cfg.spread, extractor, figures_dir / "fid_ablation.png", cfg.dpi))
     return written

@@ -12,20 +12,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ganpriors.io import read_json, write_text
-from ganpriors.report import tables
-from ganpriors.report.maemgan import (
-    completed,
-    diverged_count,
-    extractors,
-    first_completed_seed,
-    fmt,
-    long_scores,
-    mean_spread,
-    read_metrics,
-    require_dir,
-)
+from ganpriors.io import read_json
+from ganpriors.report.common import format_mean, mean_spread, require_dir, write_csv, write_table
 from ganpriors.report.mode_coverage_figures import HistogramPanel, TraceRow, mode_histograms, training_scatter
+from ganpriors.report.results import COMPLETED, Results, lookup, read_runs, summarise
 
 TWO_D = ("gaussian_ring", "gaussian_grid")
 REAL_ROW = "real data (classifier-counted)"
@@ -47,18 +37,18 @@ def dataset_spec(runs_dir: Path, run: str, seeds: list[int]):
     return None
 
 
-def _kind(records: list[dict], run: str, spec) -> str:
+def _kind(results: Results, run: str, spec) -> str:
     if spec is not None:
         return spec.kind
-    for r in records:
-        if r["run"] == run and (r.get("protocol") or {}).get("dataset"):
+    for r in results.of(run):
+        if (r.get("protocol") or {}).get("dataset"):
             return r["protocol"]["dataset"]
     return "unknown"
 
 
-def _n_modes(records: list[dict], run: str, spec) -> int | None:
-    for r in completed(records, run):
-        n = (r["scores"].get("prior") or {}).get("n_modes")
+def _n_modes(results: Results, run: str, spec) -> int | None:
+    for r in results.completed(run):
+        n = ((r.get("scores") or {}).get("prior") or {}).get("n_modes")
         if n is not None:
             return int(n)
     return int(spec.n_modes) if spec is not None else None
@@ -76,49 +66,51 @@ def _label(kind: str, n_modes) -> str:
     return f"{kind} ({n_modes} modes)" if n_modes is not None else kind
 
 
-def _stats(row: dict, scores: list[dict], spread: str, two_d: bool) -> dict:
+def _stats(row: dict, stats: dict, spread: str, two_d: bool) -> dict:
+    """stats: metric -> (mean, spread, count) over seeds."""
     for metric, label in COLUMNS:
         if metric == "high_quality_share" and not two_d:
             mean, sd, k = float("nan"), float("nan"), 0
         else:
-            mean, sd, k = mean_spread([s.get(metric) for s in scores], spread)
+            mean, sd, k = stats.get(metric, (float("nan"), float("nan"), 0))
         row[f"{label} mean"], row[f"{label} {spread}"] = mean, sd
         if metric == "kl_to_uniform":
             row["KL seeds"] = k
     return row
 
 
-def summarise(records: list[dict], runs: list[str], info: dict, spread: str) -> pd.DataFrame:
+def _real_per_seed(frame, members: list[str]) -> list[dict]:
+    """Real stacked test images do not depend on the run: per seed (in order of appearance), one
+    value of each of their scores, the mean over the runs that scored it."""
+    real = frame[(frame["set"] == "real") & (frame["status"] == COMPLETED) & frame["run"].isin(members)]
+    by_seed: dict[int, dict[str, list[float]]] = {}
+    for run in members:
+        for r in real[real["run"] == run].itertuples(index=False):
+            if pd.notna(r.value):  # an empty value (NaN) is not a score
+                by_seed.setdefault(r.seed, {}).setdefault(r.metric, []).append(r.value)
+    return [{m: float(np.mean(v)) for m, v in metrics.items()} for metrics in by_seed.values()]
+
+
+def summary_table(results: Results, runs: list[str], info: dict, spread: str) -> pd.DataFrame:
+    found = lookup(summarise(results.frame, spread))
     out = []
     for (kind, n_modes), members in _group_runs(runs, info):
         two_d = kind in TWO_D
         for run in members:
-            done = completed(records, run)
-            scores = [r["scores"].get("prior") or {} for r in done]
+            done = results.completed(run)
             row = {"dataset": kind, "run": run, "reference": False, "n_modes": n_modes,
-                   "samples": scores[0].get("n") if scores else None,
-                   "seeds": len(done), "diverged": diverged_count(records, run)}
-            out.append(_stats(row, scores, spread, two_d))
+                   "samples": ((done[0].get("scores") or {}).get("prior") or {}).get("n") if done else None,
+                   "seeds": len(done), "diverged": results.diverged(run)}
+            stats = {m: (s["mean"], s["spread"], s["n"]) for m, _ in COLUMNS if (s := found.get((run, "prior", m)))}
+            out.append(_stats(row, stats, spread, two_d))
         if kind == "stacked":
-            # Real stacked test images do not depend on the run: per seed, one value (mean over the
-            # runs that scored it), then mean and spread over seeds.
-            by_seed: dict[int, list[dict]] = {}
-            for run in members:
-                for r in completed(records, run):
-                    if r["scores"].get("real"):
-                        by_seed.setdefault(r["seed"], []).append(r["scores"]["real"])
-            if by_seed:
-                per_seed = [{m: _mean([s.get(m) for s in reals]) for m in ("n", "modes_covered", "kl_to_uniform")}
-                            for reals in by_seed.values()]
+            per_seed = _real_per_seed(results.frame, members)
+            if per_seed:
                 row = {"dataset": kind, "run": REAL_ROW, "reference": True, "n_modes": n_modes,
-                       "samples": per_seed[0]["n"], "seeds": len(per_seed), "diverged": 0}
-                out.append(_stats(row, per_seed, spread, False))
+                       "samples": per_seed[0].get("n"), "seeds": len(per_seed), "diverged": 0}
+                stats = {m: mean_spread([s.get(m) for s in per_seed], spread) for m, _ in COLUMNS}
+                out.append(_stats(row, stats, spread, False))
     return pd.DataFrame(out)
-
-
-def _mean(values) -> float | None:
-    clean = [float(v) for v in values if v is not None]
-    return float(np.mean(clean)) if clean else None
 
 
 def display_table(summary: pd.DataFrame, spread: str, decimals: int) -> pd.DataFrame:
@@ -137,7 +129,7 @@ def display_table(summary: pd.DataFrame, spread: str, decimals: int) -> pd.DataF
                 row[label] = ""
             else:
                 d = 1 if metric == "modes_covered" else decimals
-                text = fmt(mean, sd, d)
+                text = format_mean(mean, sd, d)
                 if metric == "kl_to_uniform" and 0 < r["KL seeds"] < r["seeds"]:
                     text += f" ({r['KL seeds']} of {r['seeds']} seeds)"
                 row[label] = text
@@ -145,7 +137,7 @@ def display_table(summary: pd.DataFrame, spread: str, decimals: int) -> pd.DataF
     return pd.DataFrame(rows)
 
 
-def _caption(study_name: str, records: list[dict], info: dict, runs: list[str], seeds: list[int],
+def _caption(study_name: str, results: Results, info: dict, runs: list[str], seeds: list[int],
              spread: str) -> str:
     kinds = {info[r]["kind"] for r in runs}
     parts = [f"Mode coverage (study {study_name}): mean ± {spread} over the completed seeds of {seeds} "
@@ -157,16 +149,16 @@ def _caption(study_name: str, records: list[dict], info: dict, runs: list[str], 
                      "nearest mode centre; modes covered = modes with at least one high-quality point; "
                      "KL(histogram of high-quality points over modes || uniform), over the seeds with one.")
     if "stacked" in kinds:
-        stacked = [r for r in records if info[r["run"]]["kind"] == "stacked"]
-        n_fake = sorted({(r.get("protocol") or {}).get("n_fake") for r in stacked} - {None})
+        stacked = [r for r in runs if info[r]["kind"] == "stacked"]
+        n_fake = sorted({(rec.get("protocol") or {}).get("n_fake") for r in stacked for rec in results.of(r)} - {None})
         parts.append(f"Stacked Fashion-MNIST: each channel of {', '.join(map(str, n_fake)) or 'the'} generated "
-                     f"images labelled by the evaluation classifier ({extractors(stacked)}); modes covered = distinct "
+                     f"images labelled by the evaluation classifier ({results.extractors(stacked)}); modes covered = distinct "
                      f"class tuples; KL(tuple histogram || uniform). '{REAL_ROW}': the same count on real stacked "
                      "test images, what a perfect generator scores under this classifier.")
     return " ".join(parts)
 
 
-def _figures(records, runs, info, runs_dir: Path, figures_dir: Path, dpi: int) -> list[Path]:
+def _figures(results: Results, runs, info, runs_dir: Path, figures_dir: Path, dpi: int) -> list[Path]:
     from ganpriors.metrics.mode_coverage import mixture_centers
     from ganpriors.train import load_trace
 
@@ -174,10 +166,10 @@ def _figures(records, runs, info, runs_dir: Path, figures_dir: Path, dpi: int) -
     for (kind, n_modes), members in _group_runs(runs, info):
         label = _label(kind, n_modes)
         for run in members:
-            seed = first_completed_seed(records, run)
+            seed = results.first_completed_seed(run)
             spec = info[run]["spec"]
             if seed is None:
-                note = "every seed diverged" if diverged_count(records, run) else "no completed seed"
+                note = "every seed diverged" if results.diverged(run) else "no completed seed"
             else:
                 note = ""
             if kind in TWO_D:
@@ -188,7 +180,7 @@ def _figures(records, runs, info, runs_dir: Path, figures_dir: Path, dpi: int) -
                     row.trace = load_trace(gen_path) if gen_path.is_file() else {}
                     row.note = "" if row.trace else "no training snapshots"
                 trace_rows.append(row)
-            scores = next((r["scores"] for r in completed(records, run) if r["seed"] == seed), {}) if seed is not None else {}
+            scores = (results.record(run, seed)["scores"] or {}) if seed is not None else {}
             prior, real = scores.get("prior") or {}, scores.get("real") or {}
             panels.append(HistogramPanel(run, label, seed, histogram=prior.get("histogram"),
                                          real_histogram=real.get("histogram"), two_d=kind in TWO_D,
@@ -200,24 +192,21 @@ def _figures(records, runs, info, runs_dir: Path, figures_dir: Path, dpi: int) -
 def build_mode_coverage_report(params, study_name: str, study, dirs) -> list[Path]:
     runs_dir = require_dir(dirs, "runs", "mode_coverage")
     runs, seeds, cfg = list(study.runs), list(params.seeds), params.report
-    records = read_metrics(runs_dir, runs, seeds)
+    results = read_runs(runs_dir, runs, seeds)
     info = {}
     for run in runs:
         spec = dataset_spec(runs_dir, run, seeds)
-        info[run] = {"spec": spec, "kind": _kind(records, run, spec), "n_modes": _n_modes(records, run, spec)}
+        info[run] = {"spec": spec, "kind": _kind(results, run, spec), "n_modes": _n_modes(results, run, spec)}
 
-    summary = summarise(records, runs, info, cfg.spread)
+    summary = summary_table(results, runs, info, cfg.spread)
     display = display_table(summary, cfg.spread, cfg.decimals)
-    caption = _caption(study_name, records, info, runs, seeds, cfg.spread)
+    caption = _caption(study_name, results, info, runs, seeds, cfg.spread)
     tables_dir, figures_dir = Path(dirs.tables), Path(dirs.figures)
-    written = tables.write_table(summary, display, tables_dir / "mode_coverage", caption)
+    written = write_table(summary, display, tables_dir / "mode_coverage", caption)
 
-    long = long_scores(records)
+    long = results.scores()
     long.insert(1, "dataset", [info[r]["kind"] for r in long["run"]])
-    long_path = tables_dir / "all_scores.csv"
-    write_text(long_path, long.to_csv(index=False, float_format="%.6g"))
-    written.append(long_path)
+    written.append(write_csv(tables_dir / "all_scores.csv", long))
 
-    written += _figures(records, runs, info, runs_dir, figures_dir, cfg.dpi)
+    written += _figures(results, runs, info, runs_dir, figures_dir, cfg.dpi)
     return written
-

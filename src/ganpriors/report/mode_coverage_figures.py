@@ -11,8 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ganpriors.report.figures import _save  # noqa: E402
-from ganpriors.report.stylegenes_figures import placeholder_figure  # noqa: E402
+from ganpriors.report.common import placeholder_figure, save_figure  # noqa: E402
 
 MAX_SNAPSHOT_COLUMNS = 10   # more snapshots than this: evenly spaced ones, first and last included
 SORTED_ABOVE = 100          # histograms of more modes than this are drawn as sorted counts (stacked: 1000)
@@ -103,7 +102,7 @@ def training_scatter(rows: list[TraceRow], path: Path | str, dpi: int) -> Path:
             ax.set_title(f"{row.run} (seed {row.seed}), step {steps[j]}", fontsize=7)
     fig.suptitle("Generator samples during training at fixed latents (x: mode centres)", fontsize=9)
     fig.tight_layout()
-    return _save(fig, path, dpi)
+    return save_figure(fig, path, dpi)
 
 
 def mode_histograms(panels: list[HistogramPanel], path: Path | str, dpi: int) -> Path:
@@ -157,4 +156,4 @@ def mode_histograms(panels: list[HistogramPanel], path: Path | str, dpi: int) ->
             ax.legend(fontsize=6, loc="upper right")
     fig.suptitle("Samples per mode (dashed: uniform level)", fontsize=9)
     fig.tight_layout()
-    return _save(fig, path, dpi)
+    return save_figure(fig, path, dpi)

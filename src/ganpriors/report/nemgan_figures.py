@@ -5,8 +5,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-# Atomic write without the "Software" metadata, as for the other figures (stable bytes).
-from ganpriors.report.figures import _save
+from ganpriors.report.common import save_figure
 
 
 def pi_trajectory_figure(trajectories: dict, path: Path | str, dpi: int) -> Path:
@@ -25,4 +24,4 @@ def pi_trajectory_figure(trajectories: dict, path: Path | str, dpi: int) -> Path
     axes[0, 0].set_ylabel(r"$\pi_k$ (dashed: true share)")
     axes[0, -1].legend(fontsize="small", loc="upper right")
     fig.suptitle("Learned mode prior over training")
-    return _save(fig, Path(path), dpi)
+    return save_figure(fig, path, dpi)

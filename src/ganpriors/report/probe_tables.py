@@ -1,20 +1,20 @@
-"""Reading a study's probe files and summarising them over seeds (mean and spread)."""
+"""The tables of the studies with a probe (StyleGenes, NEMGAN): one row per run, mean and spread
+over the completed seeds of chosen numbers of the results frame (evaluation scores and probe
+numbers); and reading a probe's image grids."""
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from ganpriors.io import load_tensors, read_json
+from ganpriors.io import load_tensors
 from ganpriors.probes.base import Grid
-from ganpriors.report.tables import _fmt, _spread
+from ganpriors.report.common import format_cell
+from ganpriors.report.results import IMAGE_SCORES, Results, mean_columns, seed_counts, summarise
 
-SCORE_COLUMNS = [("fid", "FID"), ("kid", "KID"), ("is", "IS"), ("precision", "precision"), ("recall", "recall")]
-
-
-def read_probes(probes_dir: Path, runs: list[str], seeds: list[int]) -> list[dict]:
-    return [read_json(Path(probes_dir) / run / f"seed{seed}.json", "probe file") for run in runs for seed in seeds]
+# A column of a probe study's table: (set, metric, name, label); the CSV names it '<name> mean'
+# and '<name> <spread>', the Markdown and LaTeX tables `label`.
+SCORE_COLUMNS = [("prior", metric, metric, label) for metric, label in IMAGE_SCORES]
 
 
 def read_grids(probes_dir: Path, run: str, seed: int) -> dict[str, Grid]:
@@ -22,57 +22,23 @@ def read_grids(probes_dir: Path, run: str, seed: int) -> dict[str, Grid]:
     return {name: Grid(tensors[name], **meta[name]) for name in tensors}
 
 
-def first_completed_seed(probes: list[dict], run: str) -> int | None:
-    seeds = [p["seed"] for p in probes if p["run"] == run and p["status"] == "completed"]
-    return min(seeds) if seeds else None
+def summary_table(results: Results, columns: list[tuple[str, str, str, str]], spread: str) -> pd.DataFrame:
+    """One row per run: 'run', 'seeds' (completed), '<name> mean' and '<name> <spread>' per column."""
+    runs = results.runs
+    summary = summarise(results.frame, spread)
+    return pd.concat([pd.DataFrame({"run": runs}), seed_counts(results, runs)[["seeds"]],
+                      mean_columns(summary, runs, [c[:3] for c in columns], spread)], axis=1)
 
 
-def long_scores(probes: list[dict]) -> pd.DataFrame:
-    """(run, seed, set, metric, value) for every evaluation score the probes carry."""
-    rows = [{"run": p["run"], "seed": p["seed"], "set": set_name, "metric": metric, "value": value}
-            for p in probes for set_name, values in (p.get("scores") or {}).items() for metric, value in values.items()]
-    return pd.DataFrame(rows, columns=["run", "seed", "set", "metric", "value"])
-
-
-def summarise(per_seed: pd.DataFrame, runs: list[str], columns: list[str], spread: str) -> pd.DataFrame:
-    """per_seed: one row per (run, seed) of completed runs with numeric `columns` ->
-    one row per run with '<col> mean' and '<col> <spread>'."""
-    out = []
-    for run in runs:
-        rows = per_seed[per_seed.run == run]
-        row = {"run": run, "seeds": len(rows)}
-        for col in columns:
-            vals = rows[col].dropna().astype(float) if col in rows else pd.Series(dtype=float)
-            row[f"{col} mean"] = float(vals.mean()) if len(vals) else float("nan")
-            row[f"{col} {spread}"] = _spread(vals, spread)
-        out.append(row)
-    return pd.DataFrame(out)
-
-
-def display(summary: pd.DataFrame, columns: list[tuple[str, str]], spread: str, decimals: int,
+def display(summary: pd.DataFrame, columns: list[tuple[str, str, str, str]], spread: str, decimals: int,
             first: list[str] = ()) -> pd.DataFrame:
-    """Human-readable table: 'mean ± spread' per column (label), 'diverged' for runs without seeds."""
+    """Human-readable table: 'mean ± spread' per column (label), 'diverged' for runs without a
+    completed seed, 'n/a' for a completed run without the value."""
     rows = []
     for _, r in summary.iterrows():
         row = {k: r[k] for k in ["run", *first]}
-        for col, label in columns:
-            mean = r[f"{col} mean"]
-            # no completed seed: the run diverged; a completed run without the value: undefined
-            row[label] = "diverged" if r["seeds"] == 0 else ("n/a" if np.isnan(mean) else
-                                                             _fmt(mean, r[f"{col} {spread}"], decimals))
+        for _, _, name, label in columns:
+            row[label] = format_cell(r[f"{name} mean"], r[f"{name} {spread}"], decimals, r["seeds"])
         row["seeds"] = int(r["seeds"])
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-def scores_per_seed(probes: list[dict]) -> pd.DataFrame:
-    """One row per completed (run, seed): the prior-sample scores."""
-    rows = []
-    for p in probes:
-        if p["status"] != "completed":
-            continue
-        row = {"run": p["run"], "seed": p["seed"]}
-        row.update({metric: p["scores"]["prior"][metric] for metric, _ in SCORE_COLUMNS})
-        rows.append(row)
-    return pd.DataFrame(rows, columns=["run", "seed"] + [m for m, _ in SCORE_COLUMNS])
-

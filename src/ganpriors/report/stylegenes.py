@@ -9,30 +9,23 @@ import pandas as pd
 from ganpriors.data.datasets import FASHION_MNIST_CLASSES
 from ganpriors.io import write_text
 from ganpriors.report import probe_tables as pt
-from ganpriors.report.stylegenes_figures import grid_figure, placeholder_figure
-from ganpriors.report.tables import write_table
+from ganpriors.report.common import grid_figure, placeholder_figure, write_csv, write_table
+from ganpriors.report.results import PROBE, Results, read_probes
 
-INFO_COLUMNS = [
+INFO_COLUMNS = [(PROBE, name, name, label) for name, label in [
     ("max_unit_information", "class info, best gene / chunk"),
     ("unit_information_concentration", "concentration (best / all units)"),
     ("max_coordinate_information", "class info, best coordinate"),
     ("mean_conditional_accuracy", "conditional accuracy"),
-]
+]]
 
 
-def _per_seed(probes: list[dict]) -> pd.DataFrame:
-    scores = pt.scores_per_seed(probes)
-    info = pd.DataFrame([{"run": p["run"], "seed": p["seed"], **{k: p["probe"][k] for k, _ in INFO_COLUMNS}}
-                         for p in probes if p["status"] == "completed"],
-                        columns=["run", "seed"] + [k for k, _ in INFO_COLUMNS])
-    return scores.merge(info, on=["run", "seed"], how="outer")
-
-
-def _sizes(probes: list[dict], runs: list[str]) -> pd.DataFrame:
+def _sizes(results: Results, runs: list[str]) -> pd.DataFrame:
     """Per run: what the latent is, its learnable parameters and number of distinct latents."""
     rows = []
     for run in runs:
-        p = next((p for p in probes if p["run"] == run and p["status"] == "completed"), None)
+        done = results.completed(run)
+        p = done[0] if done else None
         desc = p["probe"]["describe"] if p else {}
         distinct = desc.get("distinct_latents")
         rows.append({"run": run, "latent": p["probe"]["units"] if p else "",
@@ -44,15 +37,12 @@ def _sizes(probes: list[dict], runs: list[str]) -> pd.DataFrame:
 
 def build_stylegenes_report(params, study_name: str, study, dirs) -> list[Path]:
     runs, seeds, cfg = list(study.runs), params.seeds, params.report
-    probes = pt.read_probes(dirs.probes, runs, seeds)
-    per_seed = _per_seed(probes)
-    columns = [(m, label) for m, label in pt.SCORE_COLUMNS] + INFO_COLUMNS
-    summary = pt.summarise(per_seed, runs, [c for c, _ in columns], cfg.spread)
-    sizes = _sizes(probes, runs)
-    summary = sizes.merge(summary, on="run")
+    results = read_probes(dirs.probes, runs, seeds)
+    columns = pt.SCORE_COLUMNS + INFO_COLUMNS
+    summary = _sizes(results, runs).merge(pt.summary_table(results, columns, cfg.spread), on="run")
     table = pt.display(summary, columns, cfg.spread, cfg.decimals,
                        first=["latent", "latent parameters", "distinct latents"])
-    extractor = probes[0]["protocol"]["feature_extractor"]
+    extractor = results.extractors()
     caption = (f"StyleGenes study, Fashion-MNIST: scores on prior samples (mean ± {cfg.spread} over seeds {seeds}; "
                f"features: {extractor}); class information = I(unit; class) / H(class) of the classifier's labels "
                "of generated images, for the best latent unit (a gene, or a k-means-coded chunk of a continuous "
@@ -61,13 +51,11 @@ def build_stylegenes_report(params, study_name: str, study, dirs) -> list[Path]:
     tables_dir, figures_dir = Path(dirs.tables), Path(dirs.figures)
     written = write_table(summary, table, tables_dir / "stylegenes", caption)
 
-    written += _conditional_table(probes, runs, tables_dir / "conditional_accuracy", cfg.decimals)
-    long = pt.long_scores(probes)
-    write_text(tables_dir / "all_scores.csv", long.to_csv(index=False, float_format="%.6g"))
-    written.append(tables_dir / "all_scores.csv")
+    written += _conditional_table(results, runs, tables_dir / "conditional_accuracy", cfg.decimals)
+    written.append(write_csv(tables_dir / "all_scores.csv", results.scores()))
 
     for run in runs:
-        seed = pt.first_completed_seed(probes, run)
+        seed = results.first_completed_seed(run)
         grids = pt.read_grids(dirs.probes, run, seed) if seed is not None else {}
         for kind, title in (("gene_swap", "one unit changed per row"), ("class_conditional", "conditional samples")):
             path = figures_dir / f"{kind}_{run}.png"
@@ -78,12 +66,12 @@ def build_stylegenes_report(params, study_name: str, study, dirs) -> list[Path]:
     return written
 
 
-def _conditional_table(probes: list[dict], runs: list[str], stem: Path, decimals: int) -> list[Path]:
+def _conditional_table(results: Results, runs: list[str], stem: Path, decimals: int) -> list[Path]:
     """Per class: conditional-sampling accuracy of each run (mean over seeds), and the class's share
     among unconditional samples (what conditioning must beat)."""
     rows = []
     for run in runs:
-        done = [p for p in probes if p["run"] == run and p["status"] == "completed"]
+        done = results.completed(run)
         if not done:
             continue
         acc = pd.DataFrame([p["probe"]["conditional_accuracy"] for p in done]).mean()
@@ -91,7 +79,7 @@ def _conditional_table(probes: list[dict], runs: list[str], stem: Path, decimals
         rows.append({"run": run, "samples": "conditional", **dict(zip(FASHION_MNIST_CLASSES, acc))})
         rows.append({"run": run, "samples": "unconditional share", **dict(zip(FASHION_MNIST_CLASSES, share))})
     df = pd.DataFrame(rows)
-    write_text(stem.with_suffix(".csv"), df.to_csv(index=False, float_format="%.6g"))
+    write_csv(stem.with_suffix(".csv"), df)
     md = ("Conditional sampling: share of samples the classifier labels as the requested class, mean over seeds; "
           "'unconditional share' is that class's share among unconditional samples.\n\n"
           + df.to_markdown(index=False, floatfmt=f".{decimals}f") + "\n")
