@@ -56,6 +56,14 @@ class CauchySpec(PriorComponent):
     scale: float = Field(1.0, gt=0)
 
 
+class TruncatedNormalSpec(PriorComponent):
+    """BigGAN's truncation trick: N(0, 1) with |z_i| > threshold resampled."""
+
+    kind: Literal["truncated_normal"]
+    impl = "ganpriors.priors.truncated_normal:TruncatedNormalPrior"
+    threshold: float = Field(gt=0)
+
+
 class NonParametricFit(Strict):
     steps: int = Field(3000, ge=1, le=1_000_000)
     lr: float = Field(0.01, gt=0)
@@ -136,7 +144,7 @@ class ModesSpec(PriorComponent):
 
 
 SPECS = (NormalSpec, UniformSpec, GammaSpec, CauchySpec, NonParametricSpec, GeneBankSpec, MappedNormalSpec,
-         ModesSpec)
+         ModesSpec, TruncatedNormalSpec)
 SPEC_BY_KIND = {spec.model_fields["kind"].annotation.__args__[0]: spec for spec in SPECS}
 
 PriorSpec = Annotated[Union[SPECS], Field(discriminator="kind")]
