@@ -14,7 +14,10 @@ for _name in STUDIES:
             **stage_outputs(f"report_{_name}"),
         params:
             tracked=tracked(f"report_{_name}"),
+            # The command as a value fixed now: a shell directive is evaluated when the job runs,
+            # after this loop has moved on to the last study.
+            command=STAGES[f"report_{_name}"].cmd(),
         log:
             stage_log(f"report_{_name}"),
         shell:
-            stage_shell(f"report_{_name}")
+            "{params.command} 2> {log}"
