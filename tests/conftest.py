@@ -37,7 +37,7 @@ def make_workspace(path: Path, params: Path = QUICK, dvc: bool = False) -> Path:
             shutil.copytree(src, path / name)
         else:
             shutil.copy2(src, path / name)
-    shutil.copy2(params, path / "params.yaml")
+    write_params(params, path / "params.yaml")
     write_dvc_yaml(path)
     if dvc:
         run(["git", "init", "-q"], path)
@@ -46,6 +46,17 @@ def make_workspace(path: Path, params: Path = QUICK, dvc: bool = False) -> Path:
         run(["dvc", "init", "-q"], path)
         run(["dvc", "config", "core.analytics", "false"], path)
     return path
+
+
+def write_params(source: Path, dest: Path) -> None:
+    """The workspace's params.yaml: an overlay applied (`ganpriors params --overlay`), or a copy."""
+    from ganpriors.config.core import read_yaml
+    from ganpriors.config.overlay import dump_params
+
+    if "overlay_of" in (yaml_text := source.read_text()):
+        dest.write_text(dump_params(read_yaml(source)))
+    else:
+        dest.write_text(yaml_text)
 
 
 def write_dvc_yaml(ws: Path) -> None:

@@ -189,3 +189,16 @@ def test_dvc_reruns_exactly_what_an_edit_affects(dvc_workspace):
     edit_params(ws, CAUCHY_NEW, "    prior: {scale: 2.0, loc: 0.0, kind: cauchy}")
     assert dvc_executed(ws) == set()
     assert "Data and pipelines are up to date." in run(["dvc", "status", "--with-deps", *dvc_reports(ws)], ws).stdout
+
+    # The same through `dvc exp run -S` (an experiment on a commit of the workspace): exactly the
+    # edited run's stages and its study's report, and `dvc exp show` lists the edited value.
+    run(["git", "add", "-A"], ws)
+    run(["git", "commit", "-qm", "quick study, edited"], ws)
+    proc = run(["dvc", "exp", "run", "-S", "runs.cauchy.prior.scale=3.0"], ws)
+    assert set(re.findall(r"Running stage '([^']+)'", proc.stdout + proc.stderr)) == {
+        "fit_prior@cauchy", "train@cauchy-0", "train@cauchy-1", "evaluate@cauchy-0", "evaluate@cauchy-1",
+        "report_nonparametric"}
+    shown = json.loads(run(["dvc", "exp", "show", "--json"], ws).stdout)
+    values = [rev["data"]["params"]["params.yaml"]["data"]["runs"]["cauchy"]["prior"]["scale"]
+              for entry in shown for exp in (entry.get("experiments") or []) for rev in exp["revs"]]
+    assert 3.0 in values, values

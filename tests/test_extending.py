@@ -3,6 +3,8 @@ run that uses it, and a study that compares it with the Normal prior reach every
 tools' declarations, train and are scored like any other run."""
 from __future__ import annotations
 
+from ganpriors.config.core import read_yaml
+
 import math
 
 import pytest
@@ -38,7 +40,7 @@ def test_step_1_the_prior_is_registered_by_its_spec_and_resamples():
 
 
 def _with_truncation_study() -> dict:
-    raw = yaml.safe_load(QUICK.read_text())
+    raw = read_yaml(QUICK)
     raw["runs"]["truncated"] = {"prior": {"kind": "truncated_normal", "threshold": 1.0}}      # step 2
     raw["studies"]["truncation"] = {"kind": "prior_vs_midpoint", "runs": ["normal", "truncated"]}  # step 3
     return raw

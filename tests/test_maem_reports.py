@@ -1,6 +1,8 @@
 """Reports of the MaEM-GAN ablation and mode-coverage studies, from synthetic metrics and tiny models."""
 from __future__ import annotations
 
+from ganpriors.config.core import read_yaml
+
 import copy
 import math
 from pathlib import Path
@@ -34,7 +36,7 @@ MODE_DATASETS = {"mc_ring": RING, "mc_grid": GRID, "mc_stacked": STACKED}
 
 
 def _raw() -> dict:
-    return yaml.safe_load(QUICK.read_text())
+    return read_yaml(QUICK)
 
 
 def _maem_params():

@@ -2,6 +2,8 @@
 WGAN losses over m outputs, benchmark datasets, snapshots, bitwise resume, and config checks."""
 from __future__ import annotations
 
+from ganpriors.config.core import read_yaml
+
 
 import pytest
 import torch
@@ -132,7 +134,7 @@ def test_spectral_norm_bounds_every_layer():
 
 
 def _edited(edit) -> dict:
-    raw = yaml.safe_load(QUICK_MODES.read_text())
+    raw = read_yaml(QUICK_MODES)
     edit(raw["runs"])
     return raw
 
@@ -160,7 +162,7 @@ def test_bad_mode_collapse_params_are_one_line_errors(edit, message):
 
 
 def test_paper_rows_must_name_study_runs():
-    raw = yaml.safe_load(QUICK_MODES.read_text())
+    raw = read_yaml(QUICK_MODES)
     raw["studies"]["maemgan"]["paper_rows"]["ring_gan"] = "all"
     with pytest.raises(GanpriorsError, match="paper_rows: 'ring_gan' is not one of the study's runs"):
         validate_params(raw)

@@ -99,8 +99,8 @@ def test_dvc_agrees_with_snakemake_and_both_rerun_only_what_an_edit_affects(mode
 
     # A regulariser's weight is part of its run: its train/evaluate jobs and its study's report rerun,
     # in both tools, and DVC's rerun writes the same bits as Snakemake's.
-    old = "      rb_maem: {weight: 5.0e-4, buffer_size: 16}\n  grid_gan:"
-    edit_params(ws, old, old.replace("5.0e-4", "1.0e-3"))
+    old = "rb_maem: {weight: 0.0005, buffer_size: 16, norm_weight: 0.001}}\n  grid_gan:"
+    edit_params(ws, old, old.replace("weight: 0.0005", "weight: 0.001"))
     executed = snakemake_executed(ws, REPORTS)
     assert executed == {"train[run=ring_maem, seed=0]", "evaluate[run=ring_maem, seed=0]", "report_mode_coverage"}, \
         executed

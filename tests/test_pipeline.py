@@ -25,7 +25,7 @@ def test_committed_dvc_yaml_is_generated_from_params_yaml():
 def test_check_command_names_a_stale_dvc_yaml(tmp_path):
     from ganpriors.cli import main
 
-    (tmp_path / "params.yaml").write_text((ROOT / "configs" / "quick.yaml").read_text())
+    assert main(["params", "--overlay", str(ROOT / "configs" / "quick.yaml"), "--out", str(tmp_path / "params.yaml")]) == 0
     (tmp_path / "dvc.yaml").write_text((ROOT / "dvc.yaml").read_text())  # the full study's, not quick's
     assert main(["--params", str(tmp_path / "params.yaml"), "check"]) == 2
     assert main(["--params", str(tmp_path / "params.yaml"), "dvc-yaml", "--out", str(tmp_path / "dvc.yaml")]) == 0

@@ -1,6 +1,8 @@
 """Training: determinism, resume after SIGKILL, divergence, and loading that cannot run code."""
 from __future__ import annotations
 
+from ganpriors.config.core import read_yaml
+
 import os
 import pickle
 import signal
@@ -24,7 +26,7 @@ from conftest import QUICK
 @pytest.fixture
 def tiny(tmp_path):
     """A params file, a synthetic prepared dataset and a normal prior file."""
-    raw = yaml.safe_load(QUICK.read_text())
+    raw = read_yaml(QUICK)
     raw["defaults"]["train"].update(steps=60, log_every=10, checkpoint_every=10, batch_size=16)
     path = tmp_path / "params.yaml"
     path.write_text(yaml.safe_dump(raw))

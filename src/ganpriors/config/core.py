@@ -352,6 +352,10 @@ def read_yaml(path: Path | str) -> dict:
         where = f" line {mark.line + 1}" if mark else ""
         raise GanpriorsError(f"{path}:{where}: not valid YAML ({getattr(exc, 'problem', exc)}); fix the syntax") from None
     yaml_parity(path, raw)
+    if isinstance(raw, dict) and "overlay_of" in raw:  # configs/quick*.yaml: changes to another file
+        from ganpriors.config.overlay import apply_overlay
+
+        return apply_overlay(path)
     return raw
 
 
