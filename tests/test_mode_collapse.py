@@ -13,7 +13,8 @@ from ganpriors.io import load_tensors, save_tensors
 from ganpriors.losses import WassersteinGPLoss, WassersteinLoss
 from ganpriors.nets.dcgan import DCGANDiscriminator
 from ganpriors.priors.fitting import fit_prior
-from ganpriors.train import load_generator, load_trace, snapshot_steps, train
+from ganpriors.artifacts import load_generator, load_trace
+from ganpriors.train import snapshot_steps, train
 
 from conftest import ROOT
 

@@ -16,7 +16,8 @@ from ganpriors.config import load_params
 from ganpriors.errors import GanpriorsError
 from ganpriors.io import load_checkpoint, load_tensors, save_tensors
 from ganpriors.priors.fitting import fit_prior
-from ganpriors.train import load_generator, train
+from ganpriors.artifacts import load_generator
+from ganpriors.train import train
 
 from conftest import QUICK
 

@@ -1,8 +1,9 @@
 """The training loop: one GAN per run and seed.
 
-Reads the prepared dataset and the run's prior file; writes the generator (safetensors), the loss
-log (CSV) and a summary (JSON). A checkpoint outside the declared outputs lets an interrupted job
-resume where it stopped; it is keyed by a hash of everything that defines the run.
+Reads the prepared dataset and the run's prior file; writes the generator (safetensors, format of
+ganpriors.artifacts), the loss log (CSV) and a summary (JSON). A checkpoint outside the declared
+outputs lets an interrupted job resume where it stopped; it is keyed by a hash of everything that
+defines the run.
 """
 from __future__ import annotations
 
@@ -20,10 +21,11 @@ import torch
 from tqdm import tqdm
 
 from ganpriors import __version__, registry
+from ganpriors.artifacts import TRACE_PREFIX, run_record, save_trained
 from ganpriors.data.datasets import load_split, to_unit_range
 from ganpriors.data.views import apply_view
 from ganpriors.device import NondeterminismMonitor, generator_for, make_deterministic, pick_device
-from ganpriors.io import ensure_output_dir, load_checkpoint, save_checkpoint, save_tensors, sha256_file, write_json, write_text
+from ganpriors.io import ensure_output_dir, load_checkpoint, save_checkpoint, sha256_file, write_json, write_text
 from ganpriors.nets import build_nets
 from ganpriors.priors import build_prior, load_prior
 from ganpriors.regularisers import build_regularisers
@@ -31,8 +33,6 @@ from ganpriors.regularisers.base import StepContext
 
 LOG_COLUMNS = ["step", "loss_d", "loss_g", "d_real", "d_fake", "seconds"]
 CHECKPOINT_ROOT = Path(".ganpriors/checkpoints")
-PRIOR_PREFIX, AUX_PREFIX = "prior.", "aux."  # keys of learned priors and auxiliary nets in generator files
-TRACE_PREFIX = "trace.step"  # generator samples at fixed latents during training (2-D benchmarks)
 
 
 @dataclass
@@ -126,37 +126,6 @@ def train_step(step: int, generator, discriminator, prior, opt_g, opt_d, loss, r
     for reg in regularisers.values():
         reg.after_step(ctx)
     return loss_d, loss_g, d_real, d_fake
-
-
-def _prefixed(prefix: str, tensors: dict) -> dict:
-    return {f"{prefix}{k}": v.detach().cpu().contiguous() for k, v in tensors.items()}
-
-
-def trained_tensors(generator, prior, regularisers: dict) -> dict:
-    """Everything a trained run consists of: generator weights, the learned prior's state, and the
-    regularisers' networks (e.g. NEMGAN's inversion network), in one safetensors file."""
-    tensors = dict(generator.state_dict())
-    tensors.update(_prefixed(PRIOR_PREFIX, prior.state() if not prior.iid_per_dimension else {}))
-    for name, reg in regularisers.items():
-        for module_name, module in reg.modules().items():
-            tensors.update(_prefixed(f"{AUX_PREFIX}{name}.{module_name}.", module.state_dict()))
-    return tensors
-
-
-def run_record(run, seed: int, prior) -> dict:
-    """Metadata of a trained run. Options at their default are omitted, so files of runs that do
-    not use a newer option (a view, a regulariser, a critic norm) are unchanged by its addition."""
-    meta = {"run": run.name, "seed": seed, "model": run.model.model_dump(exclude_defaults=True),
-            "prior": prior.spec.model_dump()}
-    if run.view is not None:
-        meta["view"] = run.view.model_dump()
-    if run.dataset is not None:
-        meta["dataset"] = run.dataset.model_dump()
-    if run.regularisers:
-        meta["regularisers"] = {k: v.model_dump() for k, v in run.regularisers.items()}
-    if not run.interpolations:
-        meta["interpolations"] = False
-    return meta
 
 
 def snapshot_steps(run) -> list[int]:
@@ -269,7 +238,7 @@ def train(run, seed: int, data_path: Path, prior_path: Path, out_dir: Path,
     seconds = elapsed_before + time.perf_counter() - start
 
     meta = {**run_record(run, seed, prior), "steps": step, "status": status}
-    save_tensors(out_dir / "generator.safetensors", {**trained_tensors(generator, prior, regularisers), **trace}, meta)
+    save_trained(out_dir / "generator.safetensors", generator.state_dict(), prior, regularisers, trace, meta)
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(LOG_COLUMNS + extra_columns)
@@ -298,77 +267,3 @@ def train(run, seed: int, data_path: Path, prior_path: Path, out_dir: Path,
     if ckpt_path.exists():
         os.unlink(ckpt_path)
     return summary
-
-
-def split_trained_tensors(tensors: dict) -> tuple[dict, dict, dict]:
-    """-> (generator weights, learned prior state, {regulariser: {module: weights}})."""
-    gen, prior_state, aux = {}, {}, {}
-    for key, value in tensors.items():
-        if key.startswith(TRACE_PREFIX):
-            continue
-        if key.startswith(PRIOR_PREFIX):
-            prior_state[key[len(PRIOR_PREFIX):]] = value
-        elif key.startswith(AUX_PREFIX):
-            reg, module, rest = key[len(AUX_PREFIX):].split(".", 2)
-            aux.setdefault(reg, {}).setdefault(module, {})[rest] = value
-        else:
-            gen[key] = value
-    return gen, prior_state, aux
-
-
-def load_generator(path: Path, device: torch.device | str = "cpu", with_parts: bool = False):
-    """Rebuild a generator from its safetensors file (architecture from the file's metadata).
-    With `with_parts`, also return the learned prior state and the auxiliary networks' weights."""
-    from ganpriors.config import ModelSettings
-    from ganpriors.errors import GanpriorsError
-    from ganpriors.io import load_tensors, state_dict_mismatch
-
-    tensors, meta = load_tensors(path, "generator checkpoint")
-    try:
-        model = ModelSettings.model_validate(meta["model"])
-    except Exception:
-        raise GanpriorsError(f"{path}: generator file lacks a valid 'model' description; rerun its train stage") from None
-    weights, prior_state, aux = split_trained_tensors(tensors)
-    generator, _ = build_nets(model, data_shape(meta))
-    try:
-        generator.load_state_dict(weights)
-    except RuntimeError as exc:
-        raise GanpriorsError(
-            f"{path}: weights do not fit the {model.net} generator described in its metadata "
-            f"({state_dict_mismatch(exc)}); rerun its train stage"
-        ) from None
-    generator = generator.to(device).eval()
-    if with_parts:
-        return generator, meta, prior_state, aux
-    return generator, meta
-
-
-def data_shape(meta: dict) -> tuple[int, ...]:
-    """Shape of one training sample, from a generator file's metadata (Fashion-MNIST unless a
-    benchmark dataset is recorded)."""
-    from ganpriors.data.specs import parse_dataset
-
-    return (1, 28, 28) if meta.get("dataset") is None else parse_dataset(meta["dataset"]).shape
-
-
-def load_trained_prior(prior_path: Path, prior_state: dict, device):
-    """The run's prior as trained: the fit-prior file's spec with the learned state, if any."""
-    from ganpriors.errors import GanpriorsError
-
-    prior = load_prior(prior_path)
-    if prior_state:
-        try:
-            prior = build_prior(prior.spec, prior_state)
-        except (KeyError, RuntimeError, ValueError) as exc:
-            raise GanpriorsError(f"{prior_path}: the learned prior state in the generator file does not fit this "
-                                 f"{prior.spec.kind} prior ({exc}); rerun the run's train stage") from None
-    return prior.to(device).train(False)
-
-
-def load_trace(path: Path) -> dict[int, torch.Tensor]:
-    """step -> generator samples (snapshot_samples x 2) at the run's fixed snapshot latents, for runs
-    on a 2-D benchmark (empty for other runs). Step 0 is the untrained generator."""
-    from ganpriors.io import load_tensors
-
-    tensors, _ = load_tensors(path, "generator checkpoint")
-    return {int(k[len(TRACE_PREFIX):]): v for k, v in sorted(tensors.items()) if k.startswith(TRACE_PREFIX)}
