@@ -104,7 +104,7 @@ def test_learned_priors_and_regularisers_resume_bitwise(tiny, run_name, monkeypa
     """Gene banks, the mapping MLP, NEMGAN's inversion network, mode logits and their optimizers and
     random streams are all in the checkpoint: an interrupted run ends bit for bit like an
     uninterrupted one (the prior update is on from step 10 in the quick configuration)."""
-    import ganpriors.train as training
+    import ganpriors.train.loop as training
 
     root, params = tiny
     run = params.resolve_run(run_name)
