@@ -25,7 +25,7 @@ from ganpriors.train.step import train_step
 
 from conftest import ROOT
 
-MODES = ROOT / "configs" / "quick_mode_collapse.yaml"
+QUICK_FILES = [ROOT / "configs" / "quick_mode_collapse.yaml", ROOT / "configs" / "quick.yaml"]
 BATCH = 8
 
 
@@ -44,7 +44,9 @@ def images_and_labels(n: int = 64, seed: int = 0):
 
 
 def tiny_run(name: str, **train):
-    run = load_params(MODES).resolve_run(name)
+    """A run of the quick configurations (MaEM-GAN runs, then the others) at batch size 8."""
+    params = next(p for p in map(load_params, QUICK_FILES) if name in p.runs)
+    run = params.resolve_run(name)
     return run.model_copy(update={"train": run.train.model_copy(update={"batch_size": BATCH, **train})})
 
 
@@ -304,6 +306,15 @@ def test_train_writes_the_exported_weights_into_the_generator_file(tmp_path):
     assert model.sample(3, torch.Generator().manual_seed(0)).shape == (3, 1, 28, 28)
 
 
+def test_a_hook_must_name_the_net_its_parameters_train_with():
+    class Misnamed(Hook):
+        def parameters(self):
+            return {"critic": [nn.Parameter(torch.zeros(1))]}
+
+    with pytest.raises(ValueError, match="keyed by the net it trains with"):
+        state_for("maem_dcgan", {"misnamed": Misnamed()})
+
+
 def test_two_exporting_hooks_are_an_error():
     state = state_for("maem_dcgan", {"a": GeneratorEMA(), "b": GeneratorEMA()})
     train_step(state)
@@ -315,16 +326,25 @@ def test_two_exporting_hooks_are_an_error():
 
 # -- TrainState and the random streams ---------------------------------------------------------------
 
+class NoisyLatents(Hook):
+    """Jitters z from a named stream of the run, created on first use."""
+
+    def prepare_latents(self, z, ctx):
+        return z + 0.01 * torch.randn(z.shape, generator=ctx.rngs.get("latent_noise"))
+
+
 @pytest.mark.parametrize("name", ["maem_all", "sg_genes"])
 def test_train_state_round_trip_resumes_bitwise(name):
     """Three steps, state_dict through torch.save, a fresh state from it, three more steps: the
     same as six uninterrupted steps (nets, optimisers, streams, hooks, batch order)."""
-    full = state_for(name, {"ema": GeneratorEMA(0.9)})
+    hooks = lambda: {"ema": GeneratorEMA(0.9), "noise": NoisyLatents()}  # noqa: E731
+    full = state_for(name, hooks())
     for _ in range(3):
         train_step(full)
         full.step += 1
     saved = saved_and_loaded(full.state_dict())
-    resumed = state_for(name, {"ema": GeneratorEMA(0.9)}, checkpoint=saved)
+    assert "latent_noise" in saved["rngs"]
+    resumed = state_for(name, hooks(), checkpoint=saved)
     assert resumed.step == 3 and same(resumed.state_dict(), full.state_dict())
     for state in (full, resumed):
         for _ in range(3):

@@ -7,7 +7,7 @@ bare tensor (taken as the `logit` head), so a net adopts the protocol when it ne
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 import torch
 
@@ -27,14 +27,6 @@ class DOut:
     def code(self) -> torch.Tensor:
         """What the embedding regularisers read: the embedding head, else the logit."""
         return self.embedding if self.embedding is not None else self.logit
-
-    def detach(self) -> "DOut":
-        def cut(t):
-            return t.detach() if isinstance(t, torch.Tensor) else t
-
-        out = DOut(**{f.name: cut(getattr(self, f.name)) for f in fields(self) if f.name != "extras"})
-        out.extras = {k: cut(v) for k, v in self.extras.items()}
-        return out
 
 
 def as_heads(out) -> DOut:

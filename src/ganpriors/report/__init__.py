@@ -71,8 +71,8 @@ def build_prior_vs_midpoint(params, study_name: str, study, dirs: ReportDirs) ->
     for run in runs:
         ok = status[(status.run == run) & (status.status == "completed")]
         if len(ok):
-            models[run] = TrainedModel.load(Path(runs_dir) / run / f"seed{int(ok.seed.iloc[0])}" / "generator.safetensors",
-                                            Path(priors_dir) / run / "prior.safetensors")
+            seed_dir = Path(runs_dir) / run / f"seed{int(ok.seed.iloc[0])}"
+            models[run] = TrainedModel.load(seed_dir / "generator.safetensors", Path(priors_dir) / run / "prior.safetensors")
     figures_dir = Path(figures_dir)
     written.append(figures.sample_grids(models, cfg.sample_grid, figures_dir / "samples.png", cfg.dpi))
     written.append(figures.interpolation_strips(models, cfg.interp_rows, cfg.interp_steps,

@@ -29,6 +29,7 @@ class StepContext:
     prior: object
     y: torch.Tensor | None = None   # labels of the real batch (None: the dataset has none)
     extras: dict = field(default_factory=dict)  # whatever else the dataset passed with the batch
+    rngs: object = None             # the run's train.rngs.RngStreams: a hook's own stream is rngs.get(name)
     _heads: dict = field(init=False, default_factory=dict, repr=False)
 
     @property

@@ -10,6 +10,8 @@ Parameter ownership: a hook's networks train with D or with G. `parameters()` jo
 net's own Adam (same lr and betas; ADC-GAN's classifier head on D's features), `optimizers()`
 hands the loop optimisers of their own, zeroed and stepped together with that net's (NEMGAN's
 inversion network, with its own learning rate). Keys are context.GENERATOR / DISCRIMINATOR.
+A hook's own randomness comes from ctx.rngs.get(name) (saved with the run's state) or, as the
+regularisers do, from a generator it seeds itself and saves in its state_dict.
 """
 from __future__ import annotations
 
@@ -78,9 +80,14 @@ class Hook:
 
 def owned(hooks: dict, side: str, kind: str) -> list:
     """The parameters or optimisers (kind) that all hooks train with `side`, in hook order."""
-    if side not in SIDES:
-        raise ValueError(f"a hook trains with one of {SIDES}, not {side!r}")
-    return [item for hook in hooks.values() for item in getattr(hook, kind)().get(side, [])]
+    items = []
+    for name, hook in hooks.items():
+        by_side = getattr(hook, kind)()
+        if not set(by_side) <= set(SIDES):
+            raise ValueError(f"hook {name}: {kind}() is keyed by the net it trains with, one of {SIDES}, "
+                             f"not {sorted(set(by_side) - set(SIDES))}")
+        items += list(by_side.get(side, []))
+    return items
 
 
 def exported_generator(hooks: dict, generator: nn.Module) -> tuple[str | None, dict]:

@@ -37,7 +37,9 @@ def run_fingerprint(run, seed: int, prior_sha: str, data_sha: str, hooks: dict |
     record = {"run": run.model_dump(exclude={"device"}), "seed": seed, "prior": prior_sha, "data": data_sha,
               "version": __version__}
     if hooks:  # a caller's hooks change the run: their checkpoints are not another run's
-        record["hooks"] = {name: type(hook).__qualname__ for name, hook in hooks.items()}
+        record["hooks"] = {name: [f"{type(hook).__module__}.{type(hook).__qualname__}",
+                                  {k: v for k, v in vars(hook).items() if isinstance(v, (bool, int, float, str))}]
+                           for name, hook in hooks.items()}
     return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -89,7 +91,8 @@ def train(run, seed: int, data_path: Path, prior_path: Path, out_dir: Path,
                 extra = {k: v for hook in state.hooks.values() for k, v in hook.stats().items()}
                 state.rows.append([state.step, ld, lg, state.loss.score(result.d_real.detach()).mean().item(),
                                    state.loss.score(result.d_fake.detach()).mean().item(),
-                                   elapsed_before + time.perf_counter() - start] + [extra.get(k) for k in extra_columns])
+                                   elapsed_before + time.perf_counter() - start]
+                                  + [extra.get(k) for k in extra_columns])
                 if not (math.isfinite(ld) and math.isfinite(lg)):
                     status, diverged_at = "diverged", state.step
                     break

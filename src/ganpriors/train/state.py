@@ -80,7 +80,6 @@ class TrainState:
                 opt.add_param_group({"params": params})
         rngs = RngStreams(seed, device)
         loss = build_loss(cfg, rngs.get("loss"))
-        rngs.get("z")
         batches = data.batches(cfg.batch_size, rngs.get("data", "cpu"))  # CPU: batch order is device-independent
         state = cls(generator, discriminator, prior, opt_g, opt_d, loss, all_hooks, batches, rngs,
                     run.model.z_dim, cfg.n_critic)

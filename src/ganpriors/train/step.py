@@ -42,7 +42,7 @@ def discriminator_update(state) -> tuple[StepContext, torch.Tensor]:
     batch = as_batch(state.batches.next())
     z, info = state.prior.sample_with_info(len(batch), state.z_dim, state.rngs.get("z"), batch.x.device)
     ctx = StepContext(state.step, batch.x, z, info, None, state.generator, state.discriminator, state.prior,
-                      y=batch.y, extras=batch.extras)
+                      y=batch.y, extras=batch.extras, rngs=state.rngs)
     for hook in state.hooks.values():
         ctx.z = hook.prepare_latents(ctx.z, ctx)
     ctx.fake = generate(state.generator, ctx.z, ctx.y_fake)
