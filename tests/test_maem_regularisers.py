@@ -415,8 +415,12 @@ def test_disomap_target_is_a_constant_only_the_mixture_is_trained():
     torch.manual_seed(9)
     real, fake = image_batches(9)
     recorder = GradModeRecorder(nn.Sequential(nn.Flatten(), nn.Linear(36, 16), nn.Tanh(), nn.Linear(16, M)))
-    disomap().discriminator_term(context(real, fake, recorder))
-    assert sorted(recorder.grad_enabled) == [False, False, True]  # D(x_real), D(x_fake) as target; D(x_mix)
+    ctx = context(real, fake, recorder)
+    ctx.compute_heads()  # the step's D(x_real), D(x_fake), shared with the loss
+    term = disomap().discriminator_term(ctx)
+    assert recorder.grad_enabled == [True, True, True]  # those two, and the regulariser's only one: D(x_mix)
+    # the combination of the step's embeddings is a constant target: no gradient reaches them
+    assert torch.autograd.grad(term, [ctx.d_real.logit, ctx.d_fake.logit], allow_unused=True) == (None, None)
 
 
 def test_disomap_same_seed_same_terms_and_state_dict_restores_the_stream():

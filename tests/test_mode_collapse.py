@@ -15,7 +15,10 @@ from ganpriors.io import load_tensors, save_tensors
 from ganpriors.losses import WassersteinGPLoss, WassersteinLoss
 from ganpriors.nets.dcgan import DCGANDiscriminator
 from ganpriors.priors.fitting import fit_prior
-from ganpriors.train import load_generator, load_trace, snapshot_steps, train
+from ganpriors.artifacts import load_generator, load_trace
+from ganpriors.train import train
+from ganpriors.train.context import StepContext
+from ganpriors.train.state import snapshot_steps
 
 from conftest import ROOT
 
@@ -49,7 +52,7 @@ def test_maem_runs_resume_bitwise(tiny, name, monkeypatch):
     """Replay buffers, the regularisers' random streams, the benchmark data stream and the snapshots
     taken so far are all in the checkpoint: a run killed after step 20 ends bit for bit like an
     uninterrupted one."""
-    import ganpriors.train as training
+    import ganpriors.train.loop as training
 
     root, params = tiny
     _train(params, name, root, "full")
@@ -108,17 +111,19 @@ def test_wasserstein_losses_average_the_embedding():
     d = DCGANDiscriminator(4, 1, "spectral", outputs=16)
     real, fake = torch.rand(8, 1, 28, 28) * 2 - 1, torch.rand(8, 1, 28, 28) * 2 - 1
     d.eval()  # no power iteration between the calls below
-    loss, d_real, d_fake = WassersteinLoss().discriminator_loss(d, real, fake)
-    assert d_real.shape == (8, 16)
-    assert torch.allclose(loss, d(fake).mean() - d(real).mean())
+    context = lambda critic: StepContext(0, real, None, {}, fake, None, critic, None)  # noqa: E731
+    ctx = context(d)
+    loss = WassersteinLoss().discriminator_loss(ctx)
+    assert ctx.d_real.logit.shape == (8, 16)
+    assert torch.allclose(loss, d(fake).logit.mean() - d(real).logit.mean())
 
     class Averaged(torch.nn.Module):  # the one-output critic that the m-output one stands for
         def forward(self, x):
-            return d(x).mean(1)
+            return d(x).logit.mean(1)
 
     rng = lambda: torch.Generator().manual_seed(3)  # noqa: E731
-    multi, _, _ = WassersteinGPLoss(10.0, rng()).discriminator_loss(d, real, fake)
-    single, _, _ = WassersteinGPLoss(10.0, rng()).discriminator_loss(Averaged(), real, fake)
+    multi = WassersteinGPLoss(10.0, rng()).discriminator_loss(context(d))
+    single = WassersteinGPLoss(10.0, rng()).discriminator_loss(context(Averaged()))
     assert torch.allclose(multi, single, atol=1e-6)
 
 

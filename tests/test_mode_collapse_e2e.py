@@ -47,7 +47,7 @@ def mode_collapse_workspace(tmp_path_factory, snakemake_workspace) -> Path:
 def test_snakemake_quick_run_produces_both_studies(mode_collapse_workspace):
     from ganpriors.config import load_params
     from ganpriors.studies import report_outputs
-    from ganpriors.train import load_trace
+    from ganpriors.artifacts import load_trace
 
     ws = mode_collapse_workspace
     params = load_params(ws / "params.yaml")

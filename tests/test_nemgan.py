@@ -156,9 +156,9 @@ def test_prior_update_starts_after_the_warm_up():
     reg = build(resolved_run(n_sup=0, warmup=2))
     start = reg.prior.logits.detach().clone()
     for step in range(2):
-        reg.after_step(context(step, reg.prior))
+        reg.after_g_step(context(step, reg.prior))
         assert torch.equal(reg.prior.logits.detach(), start)
-    reg.after_step(context(2, reg.prior))
+    reg.after_g_step(context(2, reg.prior))
     assert not torch.equal(reg.prior.logits.detach(), start)
     assert math.isfinite(reg.stats()["prior_kl"]) and "sup" not in reg.stats()
 
@@ -179,7 +179,7 @@ def train_once(reg: ModeMatching, step: int) -> None:
     reg.opt.zero_grad()
     term.backward()
     reg.opt.step()
-    reg.after_step(ctx)
+    reg.after_g_step(ctx)
 
 
 def test_state_dict_round_trip_continues_identically():

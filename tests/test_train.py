@@ -18,7 +18,8 @@ from ganpriors.config import load_params
 from ganpriors.errors import GanpriorsError
 from ganpriors.io import load_checkpoint, load_tensors, save_tensors
 from ganpriors.priors.fitting import fit_prior
-from ganpriors.train import load_generator, train
+from ganpriors.artifacts import load_generator
+from ganpriors.train import train
 
 from conftest import QUICK
 
@@ -105,7 +106,7 @@ def test_learned_priors_and_regularisers_resume_bitwise(tiny, run_name, monkeypa
     """Gene banks, the mapping MLP, NEMGAN's inversion network, mode logits and their optimizers and
     random streams are all in the checkpoint: an interrupted run ends bit for bit like an
     uninterrupted one (the prior update is on from step 10 in the quick configuration)."""
-    import ganpriors.train as training
+    import ganpriors.train.loop as training
 
     root, params = tiny
     run = params.resolve_run(run_name)

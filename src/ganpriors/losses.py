@@ -1,12 +1,15 @@
 """Adversarial losses, looked up by params `train.loss` (see ganpriors.registry).
 
-A loss computes the discriminator's and the generator's objective from the discriminator itself
-(WGAN-GP needs it for the gradient penalty) and the real and fake batches.
+A loss computes the discriminator's and the generator's objective from the step context: D's
+heads of the real and fake batch (computed once per batch and shared with the regularisers), and
+D itself where it needs more (WGAN-GP's gradient penalty).
 """
 from __future__ import annotations
 
 import torch
 from torch.nn import functional as F
+
+from ganpriors.nets.heads import d_heads
 
 
 class AdversarialLoss:
@@ -15,13 +18,13 @@ class AdversarialLoss:
         """Build from params `train` (and a generator for any randomness the loss draws)."""
         return cls()
 
-    def discriminator_loss(self, discriminator, real: torch.Tensor, fake: torch.Tensor):
-        """-> (loss, D(real), D(fake)); `fake` is already detached from the generator."""
-        d_real, d_fake = discriminator(real), discriminator(fake)
-        return self.discriminator(d_real, d_fake), d_real, d_fake
+    def discriminator_loss(self, ctx) -> torch.Tensor:
+        """From D(real) and D(fake) of the detached fakes (ctx.d_real, ctx.d_fake)."""
+        return self.discriminator(ctx.d_real.logit, ctx.d_fake.logit)
 
-    def generator_loss(self, discriminator, fake: torch.Tensor) -> torch.Tensor:
-        return self.generator(discriminator(fake))
+    def generator_loss(self, ctx) -> torch.Tensor:
+        """From D(fake) with gradients to G (ctx.d_fake_for_g)."""
+        return self.generator(ctx.d_fake_for_g.logit)
 
     def discriminator(self, real_out: torch.Tensor, fake_out: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
@@ -81,11 +84,15 @@ class WassersteinGPLoss(WassersteinLoss):
     def from_settings(cls, train_settings, rng):
         return cls(train_settings.gp_weight, rng)
 
-    def discriminator_loss(self, discriminator, real, fake):
-        d_real, d_fake = discriminator(real), discriminator(fake)
+    def discriminator_loss(self, ctx):
+        # D(real), D(fake), then D(x_hat): the order of D's forwards (spectral norm's power iteration
+        # advances with each) and of the draws is part of what a run's results are.
+        d_real, d_fake = ctx.d_real.logit, ctx.d_fake.logit
+        real, fake = ctx.real, ctx.fake.detach()
         alpha = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), generator=self.rng, device=real.device)
         x_hat = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
-        critic = discriminator(x_hat).reshape(real.shape[0], -1).mean(1)  # one value per sample
+        # the real batch's labels for its interpolates (a conditional critic draws fakes of those labels)
+        critic = d_heads(ctx.discriminator, x_hat, ctx.y).logit.reshape(real.shape[0], -1).mean(1)  # one per sample
         grad, = torch.autograd.grad(critic.sum(), x_hat, create_graph=True)
         penalty = ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
-        return self.discriminator(d_real, d_fake) + self.gp_weight * penalty, d_real, d_fake
+        return self.discriminator(d_real, d_fake) + self.gp_weight * penalty

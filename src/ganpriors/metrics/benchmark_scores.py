@@ -12,17 +12,15 @@ from ganpriors.metrics import mode_coverage
 
 
 @torch.no_grad()
-def _samples(generator, prior, n: int, z_dim: int, rng, device, batch: int) -> torch.Tensor:
-    out = []
-    for i in range(0, n, batch):
-        out.append(generator(prior.sample(min(batch, n - i), z_dim, rng, device)).cpu())
-    return torch.cat(out)
+def _samples(model, n: int, rng, batch: int) -> torch.Tensor:
+    """n samples of a TrainedModel, drawn in batches, on the CPU."""
+    return torch.cat([model.sample(min(batch, n - i), rng).cpu() for i in range(0, n, batch)])
 
 
-def score_mixture(result, settings, seed, generator, meta, prior, rng, classifier_path, data_path, device) -> None:
+def score_mixture(result, settings, seed, model, rng, classifier_path, data_path, device) -> None:
     """Modes covered, share of high-quality points, KL of the mode histogram to uniform."""
-    spec = parse_dataset(meta["dataset"])
-    points = _samples(generator, prior, spec.eval_samples, meta["model"]["z_dim"], rng, device, settings.batch_size)
+    spec = parse_dataset(model.meta["dataset"])
+    points = _samples(model, spec.eval_samples, rng, settings.batch_size)
     result["protocol"].update({
         "n_fake": spec.eval_samples, "quality_std": spec.quality_std, "mode_std": spec.std,
         "feature_extractor": "none (distance to the nearest mode centre in the data space)",
@@ -32,7 +30,7 @@ def score_mixture(result, settings, seed, generator, meta, prior, rng, classifie
                                                                 spec.quality_std)}
 
 
-def score_stacked(result, settings, seed, generator, meta, prior, rng, classifier_path, data_path, device) -> None:
+def score_stacked(result, settings, seed, model, rng, classifier_path, data_path, device) -> None:
     """Each channel labelled by the evaluation classifier -> one of 10^channels modes. The same count
     on real stacked test images is the reference: the classifier is not perfect, so even the data
     does not score 1000 modes and KL 0 exactly."""
@@ -41,10 +39,9 @@ def score_stacked(result, settings, seed, generator, meta, prior, rng, classifie
     from ganpriors.io import sha256_file
     from ganpriors.metrics.classifier import load_classifier
 
-    spec = parse_dataset(meta["dataset"])
+    spec = parse_dataset(model.meta["dataset"])
     classifier = load_classifier(classifier_path).to(device)
-    fake = to_uint8(_samples(generator, prior, spec.eval_samples, meta["model"]["z_dim"], rng, device,
-                             settings.batch_size))
+    fake = to_uint8(_samples(model, spec.eval_samples, rng, settings.batch_size))
     fake_labels = mode_coverage.channel_labels(classifier, fake.to(device), settings.batch_size).cpu()
 
     test = load_split(data_path, "test")

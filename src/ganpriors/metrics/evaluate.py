@@ -19,7 +19,6 @@ from ganpriors.device import generator_for, pick_device
 from ganpriors.errors import GanpriorsError
 from ganpriors.io import load_tensors, read_json, save_tensors, write_json
 from ganpriors.metrics.interpolation import interpolate
-from ganpriors.train import load_generator
 
 
 class ImageDataset(Dataset):
@@ -65,15 +64,18 @@ def compute_real_features(settings, data_path: Path, classifier_path: Path, out:
 
 
 @torch.no_grad()
-def generate(generator, prior, n: int, z_dim: int, rng: torch.Generator, device, batch: int, lam: float | None):
-    """n uint8 images from prior samples (lam None) or from interpolations at weight lam."""
+def generate(model, n: int, rng: torch.Generator, batch: int, lam: float | None):
+    """n uint8 images from prior samples (lam None) or from interpolations at weight lam, of a
+    TrainedModel (a conditional one keeps the labels of the first endpoint)."""
     out = []
     for i in range(0, n, batch):
         m = min(batch, n - i)
-        z = prior.sample(m, z_dim, rng, device)
-        if lam is not None:
-            z = interpolate(z, prior.sample(m, z_dim, rng, device), lam)
-        out.append(to_uint8(generator(z)).cpu())
+        if lam is None:
+            images = model.sample(m, rng)
+        else:
+            z, info = model.latents(m, rng)
+            images = model.generate(interpolate(z, model.latents(m, rng)[0], lam), info.get("y"))
+        out.append(to_uint8(images).cpu())
     return torch.cat(out)
 
 
@@ -117,7 +119,7 @@ def evaluate_run(settings, seed: int, generator_path: Path, prior_path: Path, tr
     benchmark with that benchmark's protocol (ganpriors.metrics.mode_coverage)."""
     import torch_fidelity
 
-    from ganpriors.train import load_trained_prior
+    from ganpriors.artifacts import TrainedModel
 
     torch.set_num_threads(settings.threads)
     device = pick_device(settings.device)
@@ -148,30 +150,29 @@ def evaluate_run(settings, seed: int, generator_path: Path, prior_path: Path, tr
         return result
 
     start = time.perf_counter()
-    generator, meta, prior_state, _ = load_generator(generator_path, device, with_parts=True)
-    prior = load_trained_prior(prior_path, prior_state, device)
+    model = TrainedModel.load(generator_path, prior_path, device)
     rng = generator_for(device, settings.fake.seed * 1000 + seed)
     if dataset is None:
-        _score_images(result, settings, seed, generator, meta, prior, rng, real, real_meta, real_features,
-                      classifier_path, data_path, device)
+        _score_images(result, settings, seed, model, rng, real, real_meta, real_features, classifier_path,
+                      data_path, device)
     else:
         from ganpriors.metrics import benchmark_scores
 
-        benchmark_scores.SCORERS[dataset["kind"]](result, settings, seed, generator, meta, prior, rng,
-                                                  classifier_path, data_path, device)
+        benchmark_scores.SCORERS[dataset["kind"]](result, settings, seed, model, rng, classifier_path, data_path,
+                                                  device)
     result["seconds"] = round(time.perf_counter() - start, 2)
     write_json(out, result)
     return result
 
 
-def _score_images(result, settings, seed, generator, meta, prior, rng, real, real_meta, real_features,
-                  classifier_path, data_path, device) -> None:
+def _score_images(result, settings, seed, model, rng, real, real_meta, real_features, classifier_path, data_path,
+                  device) -> None:
     """IS, FID, KID, precision/recall and I-Variance on prior samples (and interpolations unless the
     run turns them off), against the real split (under the run's view, if any)."""
     from ganpriors.config import ViewSettings
     from ganpriors.metrics.i_variance import softmax_i_variance
 
-    protocol = result["protocol"]
+    protocol, meta = result["protocol"], model.meta
     extractor = build_extractor(settings, classifier_path, device)
     if extractor.weights_sha256 != real_meta["weights_sha256"]:
         raise GanpriorsError(f"{real_features}: computed with other extractor weights than {classifier_path}; "
@@ -185,8 +186,7 @@ def _score_images(result, settings, seed, generator, meta, prior, rng, real, rea
     sets = {"prior": None, **{f"lambda_{lam:g}": lam for lam in lambdas}}
     result["scores"] = {}
     for name, lam in sets.items():
-        images = generate(generator, prior, settings.fake.n, meta["model"]["z_dim"], rng, device,
-                          settings.batch_size, lam)
+        images = generate(model, settings.fake.n, rng, settings.batch_size, lam)
         fake = extract(extractor, images, settings.batch_size, device)
         result["scores"][name] = scores(fake, real, extractor.fid_layer, extractor.isc_layer, settings, seed)
         result["scores"][name]["i_variance"] = softmax_i_variance(fake[extractor.isc_layer])

@@ -4,6 +4,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ganpriors.nets.heads import DOut
+
 
 def _init_dcgan(module: nn.Module) -> None:
     # N(0, 0.02) weights and N(1, 0.02) batch-norm scales, as in the DCGAN paper.
@@ -33,7 +35,8 @@ class DCGANGenerator(nn.Module):
         )
         self.apply(_init_dcgan)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """Unconditional: labels, if given, are ignored."""
         return self.net(z.view(z.shape[0], self.z_dim, 1, 1))
 
 
@@ -58,7 +61,8 @@ def spectral_normalise(module: nn.Module) -> nn.Module:
 
 
 class DCGANDiscriminator(nn.Module):
-    """Outputs one logit per image, or an m-dimensional embedding (outputs = m, MaEM-GAN)."""
+    """Outputs one logit per image, or an m-dimensional embedding (outputs = m, MaEM-GAN), with the
+    7 x 7 feature maps before the last convolution as the `features` head."""
 
     def __init__(self, channels: int, in_channels: int = 1, norm: str = "batch", outputs: int = 1):
         super().__init__()
@@ -76,9 +80,14 @@ class DCGANDiscriminator(nn.Module):
         if norm == "spectral":
             spectral_normalise(self.net)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.net(x)
-        return out.view(-1) if self.outputs == 1 else out.view(x.shape[0], self.outputs)
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> DOut:
+        """Unconditional: labels, if given, are ignored."""
+        features = self.net[:-1](x)  # the same layers as self.net(x), split to expose the features
+        out = self.net[-1](features)
+        if self.outputs == 1:
+            return DOut(logit=out.view(-1), features=features)
+        out = out.view(x.shape[0], self.outputs)
+        return DOut(logit=out, features=features, embedding=out)
 
 
 def build_dcgan(model, image_shape=(1, 28, 28)):

@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from ganpriors.nets.dcgan import spectral_normalise
+from ganpriors.nets.heads import DOut
 
 HIDDEN_LAYERS = 3
 
@@ -25,12 +26,14 @@ class MLPGenerator(nn.Module):
         self.z_dim = z_dim
         self.net = _mlp([z_dim] + [hidden] * HIDDEN_LAYERS + [out_dim], nn.ReLU)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """Unconditional: labels, if given, are ignored."""
         return self.net(z)
 
 
 class MLPDiscriminator(nn.Module):
-    """A logit, or an m-dimensional embedding (MaEM-GAN) with outputs = m."""
+    """A logit, or an m-dimensional embedding (MaEM-GAN) with outputs = m; the last hidden layer's
+    activations are the `features` head."""
 
     def __init__(self, hidden: int, in_dim: int = 2, norm: str = "none", outputs: int = 1):
         super().__init__()
@@ -39,9 +42,11 @@ class MLPDiscriminator(nn.Module):
         if norm == "spectral":
             spectral_normalise(self.net)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.net(x)
-        return out.view(-1) if self.outputs == 1 else out
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> DOut:
+        """Unconditional: labels, if given, are ignored."""
+        features = self.net[:-1](x)  # the same layers as self.net(x), split to expose the features
+        out = self.net[-1](features)
+        return DOut(logit=out.view(-1), features=features) if self.outputs == 1 else DOut(out, features, embedding=out)
 
 
 def build_mlp(model, data_shape=(2,)):

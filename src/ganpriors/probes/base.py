@@ -28,6 +28,16 @@ class ProbeContext:
     z_dim: int
     seed: int                      # the run's seed; probes draw from torch.Generator seeded by it
     device: torch.device
+    meta: dict | None = None       # the generator file's metadata (None: a context built from parts)
+
+    @property
+    def model(self):
+        """The trained model (artifacts.TrainedModel) over this context's generator and prior: what
+        probes sample through, so that conditioning is handled in one place."""
+        from ganpriors.artifacts import TrainedModel
+
+        return TrainedModel(self.generator, self.prior, self.meta or {"model": {"z_dim": self.z_dim}},
+                            device=torch.device(self.device))
 
 
 @dataclass

@@ -86,7 +86,7 @@ def clustering_numbers(ctx: ProbeContext, inversion) -> dict:
 def generate_mode(ctx: ProbeContext, mode: int, n: int, rng: torch.Generator) -> torch.Tensor:
     """n uint8 images G(z | mode), on the CPU."""
     z = ctx.prior.sample_mode(n, ctx.z_dim, mode, rng, ctx.device)
-    return torch.cat(_batched(lambda zz: to_uint8(ctx.generator(zz)).cpu(), z, ctx.device))
+    return torch.cat(_batched(lambda zz: to_uint8(ctx.model.generate(zz)).cpu(), z, ctx.device))
 
 
 @torch.no_grad()

@@ -90,7 +90,7 @@ class _ChunkUnits:
 
 def _labels(ctx: ProbeContext, z: torch.Tensor) -> torch.Tensor:
     """Classifier labels (CPU) of G(z), generated in batches."""
-    return torch.cat([ctx.classifier(ctx.generator(b)).argmax(1).cpu() for b in z.split(BATCH)])
+    return torch.cat([ctx.classifier(ctx.model.generate(b)).argmax(1).cpu() for b in z.split(BATCH)])
 
 
 def _concentration(values: list[float]) -> float | None:
@@ -117,7 +117,7 @@ def _information(units, z: torch.Tensor, labels: torch.Tensor, bins: int) -> dic
 
 
 def _images(ctx: ProbeContext, z: torch.Tensor) -> torch.Tensor:
-    return to_uint8(ctx.generator(z)).cpu()
+    return to_uint8(ctx.model.generate(z)).cpu()
 
 
 def _swap_grid(ctx: ProbeContext, units, n_cols: int) -> Grid:

@@ -15,6 +15,7 @@ import math
 import torch
 from torch.nn import functional as F
 
+from ganpriors.nets.heads import d_heads
 from ganpriors.regularisers.base import Regulariser, StepContext
 
 _SALT = 0x646C6C65  # "dlle": keeps this stream apart from the training loop's seed-derived ones
@@ -57,12 +58,13 @@ class LocalLinearity(Regulariser):
 
     def discriminator_term(self, ctx: StepContext) -> torch.Tensor:
         """weight * the mean over both batches of ||D(F(x)) - D(x)||^2; gradients reach D through
-        both embeddings (the samples themselves are constants here)."""
+        both embeddings (the samples themselves are constants here). D(x) is the step's (shared
+        with the loss); only the perturbed samples go through D here, with their samples' labels."""
         per_batch = []
-        for x in (ctx.real, ctx.fake.detach()):
+        for x, heads, y in ((ctx.real, ctx.d_real, ctx.y), (ctx.fake.detach(), ctx.d_fake, ctx.y_fake)):
             moved = perturb(x, self.options.max_angle, self.options.noise_std, self.rng)
-            embedding = ctx.discriminator(x).reshape(x.shape[0], -1)
-            moved_embedding = ctx.discriminator(moved).reshape(x.shape[0], -1)
+            embedding = heads.code().reshape(x.shape[0], -1)
+            moved_embedding = d_heads(ctx.discriminator, moved, y).code().reshape(x.shape[0], -1)
             per_batch.append((moved_embedding - embedding).pow(2).sum(dim=1).mean())
         loss = (per_batch[0] + per_batch[1]) / 2
         self._values["dlle_loss"] = loss.detach()

@@ -19,6 +19,7 @@ from torch.nn import functional as F
 
 from ganpriors.nets.inversion import InversionNet
 from ganpriors.regularisers.base import Regulariser, StepContext
+from ganpriors.train.context import GENERATOR
 
 _SALT = 0x6E656D67616E  # "nemgan": keeps these streams apart from the training loop's seed-derived ones
 _EPS = 1e-8  # floor under the KL's logarithms
@@ -69,7 +70,7 @@ class ModeMatching(Regulariser):
         return {"inversion": self.inversion}
 
     def optimizers(self):
-        return [self.opt]
+        return {GENERATOR: [self.opt]}  # E trains with G, on the same mode-matching term
 
     def generator_term(self, ctx: StepContext) -> torch.Tensor:
         z_hat, logits = self.inversion(ctx.fake)
@@ -84,7 +85,7 @@ class ModeMatching(Regulariser):
             self._values["sup"] = sup.detach()
         return term
 
-    def after_step(self, ctx: StepContext) -> None:
+    def after_g_step(self, ctx: StepContext) -> None:
         if not self.learnable or ctx.step + 1 <= self.options.prior_warmup:
             return
         with torch.no_grad():

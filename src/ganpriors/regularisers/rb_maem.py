@@ -104,12 +104,13 @@ class ReplayBufferEntropy(Regulariser):
         return self.options.weight * self.ramp(step) * loss
 
     def generator_term(self, ctx: StepContext) -> torch.Tensor | None:
-        return self._entropy_term(ctx.discriminator(ctx.fake), self.fake_buffer, ctx.step, "rb_maem_cos")
+        # D(fake) of the generator update, shared with the adversarial loss
+        return self._entropy_term(ctx.d_fake_for_g.code(), self.fake_buffer, ctx.step, "rb_maem_cos")
 
     def discriminator_term(self, ctx: StepContext) -> torch.Tensor | None:
         if self.real_buffer is None:
             return None
-        return self._entropy_term(ctx.discriminator(ctx.real), self.real_buffer, ctx.step, "rb_maem_real_cos")
+        return self._entropy_term(ctx.d_real.code(), self.real_buffer, ctx.step, "rb_maem_real_cos")
 
     def stats(self) -> dict[str, float]:
         """Stable columns: the last mean nearest-neighbour cosine (NaN until computed) and the fill

@@ -35,7 +35,7 @@ def build_report(params, study_name: str, dirs: ReportDirs) -> list[Path]:
 
 
 def build_prior_vs_midpoint(params, study_name: str, study, dirs: ReportDirs) -> list[Path]:
-    from ganpriors.train import load_generator
+    from ganpriors.artifacts import TrainedModel
 
     runs_dir, priors_dir, tables_dir, figures_dir = dirs.runs, dirs.priors, dirs.tables, dirs.figures
     runs, seeds, cfg = list(study.runs), params.seeds, params.report
@@ -66,15 +66,15 @@ def build_prior_vs_midpoint(params, study_name: str, study, dirs: ReportDirs) ->
     written += [kl_path, kl_path.with_suffix(".csv")]
 
     priors = {run: load_prior(Path(priors_dir) / run / "prior.safetensors") for run in runs}
-    generators = {}
+    models = {}
     for run in runs:
         ok = status[(status.run == run) & (status.status == "completed")]
         if len(ok):
-            gen, meta = load_generator(Path(runs_dir) / run / f"seed{int(ok.seed.iloc[0])}" / "generator.safetensors")
-            generators[run] = (gen, meta["model"]["z_dim"])
+            seed_dir = Path(runs_dir) / run / f"seed{int(ok.seed.iloc[0])}"
+            models[run] = TrainedModel.load(seed_dir / "generator.safetensors", Path(priors_dir) / run / "prior.safetensors")
     figures_dir = Path(figures_dir)
-    written.append(figures.sample_grids(generators, priors, cfg.sample_grid, figures_dir / "samples.png", cfg.dpi))
-    written.append(figures.interpolation_strips(generators, priors, cfg.interp_rows, cfg.interp_steps,
+    written.append(figures.sample_grids(models, cfg.sample_grid, figures_dir / "samples.png", cfg.dpi))
+    written.append(figures.interpolation_strips(models, cfg.interp_rows, cfg.interp_steps,
                                                 figures_dir / "interpolations.png", cfg.dpi))
     written.append(figures.fid_vs_lambda(results.frame, runs, params.eval.fake.lambdas, extractor.split(" ")[0],
                                          figures_dir / "fid_vs_lambda.png", cfg.dpi))

@@ -30,12 +30,13 @@ def _tile(images: torch.Tensor, rows: int, cols: int) -> np.ndarray:
 
 
 @torch.no_grad()
-def sample_grids(generators: dict, priors: dict, n: int, path: Path, dpi: int) -> Path:
-    cols = len(generators)
+def sample_grids(models: dict, n: int, path: Path, dpi: int) -> Path:
+    """n x n samples of each run's artifacts.TrainedModel (label -> model, on the CPU)."""
+    cols = len(models)
     fig, axes = plt.subplots(1, cols, figsize=(2.6 * cols, 2.9), squeeze=False)
-    for ax, (run, (gen, z_dim)) in zip(axes[0], generators.items()):
+    for ax, (run, model) in zip(axes[0], models.items()):
         rng = torch.Generator().manual_seed(FIGURE_SEED)
-        ax.imshow(_tile(gen(priors[run].sample(n * n, z_dim, rng)), n, n), cmap="gray", vmin=0, vmax=1)
+        ax.imshow(_tile(model.sample(n * n, rng), n, n), cmap="gray", vmin=0, vmax=1)
         ax.set_title(run)
         ax.axis("off")
     fig.suptitle("Samples from the prior (seed-0 model of each run)")
@@ -43,13 +44,17 @@ def sample_grids(generators: dict, priors: dict, n: int, path: Path, dpi: int) -
 
 
 @torch.no_grad()
-def interpolation_strips(generators: dict, priors: dict, rows: int, steps: int, path: Path, dpi: int) -> Path:
-    n = len(generators)
+def interpolation_strips(models: dict, rows: int, steps: int, path: Path, dpi: int) -> Path:
+    """Per run (label -> artifacts.TrainedModel, on the CPU): `rows` strips z -> -z of `steps` images."""
+    n = len(models)
     fig, axes = plt.subplots(n, 1, figsize=(steps * 0.55, n * rows * 0.6 + 0.4), squeeze=False)
-    for ax, (run, (gen, z_dim)) in zip(axes[:, 0], generators.items()):
+    for ax, (run, model) in zip(axes[:, 0], models.items()):
         rng = torch.Generator().manual_seed(FIGURE_SEED)
-        z = strip_through_origin(priors[run].sample(rows, z_dim, rng), steps)
-        ax.imshow(_tile(gen(z.reshape(rows * steps, z_dim)), rows, steps), cmap="gray", vmin=0, vmax=1)
+        z, info = model.latents(rows, rng)
+        z = strip_through_origin(z, steps).reshape(rows * steps, model.z_dim)
+        y = info.get("y")  # a conditional model: each strip keeps its endpoint's label
+        ax.imshow(_tile(model.generate(z, None if y is None else y.repeat_interleave(steps)), rows, steps),
+                  cmap="gray", vmin=0, vmax=1)
         ax.set_ylabel(run, rotation=0, ha="right", va="center")
         ax.set_xticks([])
         ax.set_yticks([])

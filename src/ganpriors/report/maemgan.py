@@ -127,21 +127,18 @@ def fid_ablation(summary: pd.DataFrame, spread: str, extractor: str, path: Path,
 
 def _sample_figure(results: Results, runs: list[str], runs_dir: Path, priors_dir: Path, n: int, path: Path,
                    dpi: int) -> Path:
-    from ganpriors.train import load_generator, load_trained_prior
+    from ganpriors.artifacts import TrainedModel
 
-    generators, priors = {}, {}
+    models = {}
     for run in runs:
         seed = results.first_completed_seed(run)
         if seed is None:
             continue
-        gen, meta, prior_state, _ = load_generator(runs_dir / run / f"seed{seed}" / "generator.safetensors",
-                                                   with_parts=True)
-        key = f"{run} (seed {seed})"
-        generators[key] = (gen, meta["model"]["z_dim"])
-        priors[key] = load_trained_prior(priors_dir / run / "prior.safetensors", prior_state, "cpu")
-    if not generators:
+        models[f"{run} (seed {seed})"] = TrainedModel.load(runs_dir / run / f"seed{seed}" / "generator.safetensors",
+                                                           priors_dir / run / "prior.safetensors", "cpu")
+    if not models:
         return placeholder_figure(path, "no run has a completed seed", dpi)
-    return figures.sample_grids(generators, priors, n, path, dpi)
+    return figures.sample_grids(models, n, path, dpi)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -160,7 +160,7 @@ def _caption(study_name: str, results: Results, info: dict, runs: list[str], see
 
 def _figures(results: Results, runs, info, runs_dir: Path, figures_dir: Path, dpi: int) -> list[Path]:
     from ganpriors.metrics.mode_coverage import mixture_centers
-    from ganpriors.train import load_trace
+    from ganpriors.artifacts import load_trace
 
     trace_rows, panels = [], []
     for (kind, n_modes), members in _group_runs(runs, info):
