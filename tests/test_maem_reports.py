@@ -10,10 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
-import yaml
 
 from ganpriors.config import ModelSettings, validate_params
-from ganpriors.errors import GanpriorsError
 from ganpriors.io import save_tensors, write_json
 from ganpriors.report import ReportDirs
 from ganpriors.studies import report_outputs

@@ -7,7 +7,6 @@ from ganpriors.config.core import read_yaml
 
 import pytest
 import torch
-import yaml
 
 from ganpriors.config import load_params, validate_params
 from ganpriors.errors import GanpriorsError

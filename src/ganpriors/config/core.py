@@ -20,6 +20,7 @@ from pydantic import AfterValidator, Field, ValidationError, field_validator, mo
 
 from ganpriors import registry
 from ganpriors.config.errors import one_line, yaml_parity
+from ganpriors.data.settings import DataSettings, ViewSettings
 from ganpriors.data.specs import DatasetSpec
 from ganpriors.errors import GanpriorsError
 from ganpriors.priors.specs import PriorSpec
@@ -49,34 +50,6 @@ def _device(value: str) -> str:
 
 
 Device = Annotated[str, AfterValidator(_device)]  # auto (CUDA when present), cpu, cuda, cuda:N
-
-
-class DataSettings(Strict):
-    dataset: Literal["fashion-mnist"]
-    # Tried in order: local folders (absolute paths) and https:// base URLs.
-    sources: list[str] = Field(min_length=1)
-    # File name (without .gz) -> SHA-256 of the *decompressed* IDX payload. Mirrors recompress the
-    # archives (the Debian package does), so the payload is what is invariant across sources.
-    files: dict[str, str] = Field(min_length=1)
-    timeout_s: float = Field(60.0, gt=0)
-
-    @field_validator("sources")
-    @classmethod
-    def _sources(cls, sources: list[str]) -> list[str]:
-        from ganpriors.data.sources import is_allowed_source
-
-        for s in sources:
-            if not is_allowed_source(s):
-                raise ValueError(f"source '{s}' must be an https:// URL or an absolute local folder")
-        return sources
-
-    @field_validator("files")
-    @classmethod
-    def _files(cls, files: dict[str, str]) -> dict[str, str]:
-        for name, digest in files.items():
-            if not SHA256.match(digest):
-                raise ValueError(f"files.{name}: '{digest}' is not a 64-hex-digit SHA-256")
-        return files
 
 
 class ClassifierSettings(Strict):
@@ -124,35 +97,6 @@ class Defaults(Strict):
     threads: int = Field(1, ge=1, le=256)  # torch CPU threads per training job (see classifier.threads)
     model: ModelSettings
     train: TrainSettings
-
-
-class ViewSettings(Strict):
-    """Which classes a run sees, grouped how, in what proportions (see ganpriors.data.views)."""
-
-    # Each inner list of original class labels is one group (a mode for NEMGAN); classes in no group
-    # are left out. Default: every class its own group.
-    groups: Optional[list[list[int]]] = None
-    # Resample each split so that the groups have exactly these shares (e.g. [0.8, 0.2]).
-    proportions: Optional[list[float]] = None
-    seed: int = Field(0, ge=0)
-
-    @field_validator("groups")
-    @classmethod
-    def _groups(cls, v):
-        if v is None:
-            return v
-        flat = [c for g in v for c in g]
-        if not v or any(not g for g in v) or len(set(flat)) != len(flat) or any(not 0 <= c <= 9 for c in flat):
-            raise ValueError(f"groups {v} must be non-empty lists of distinct class labels 0..9")
-        return v
-
-    @model_validator(mode="after")
-    def _proportions(self):
-        if self.proportions is not None:
-            n = len(self.groups) if self.groups is not None else 10
-            if len(self.proportions) != n or any(p <= 0 for p in self.proportions) or abs(sum(self.proportions) - 1) > 1e-6:
-                raise ValueError(f"proportions {self.proportions} must be {n} positive shares summing to 1")
-        return self
 
 
 class ResolvedRun(Defaults):
