@@ -68,6 +68,22 @@ def write_dvc_yaml(ws: Path) -> None:
 
 
 @pytest.fixture(scope="session")
+def fashion_mnist(tmp_path_factory) -> Path:
+    """The real prepared dataset (download from the Debian package's folder, then prepare)."""
+    if not (DATASET_DIR / "train-images-idx3-ubyte.gz").exists():
+        pytest.fail(f"{DATASET_DIR}: Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)")
+    from ganpriors.config import load_params
+    from ganpriors.data.datasets import prepare_from_idx
+    from ganpriors.data.sources import fetch_all
+
+    data = load_params(ROOT / "params.yaml").data
+    root = tmp_path_factory.mktemp("fashion-mnist")
+    fetch_all(data.files, [str(DATASET_DIR)], root / "raw", data.timeout_s)
+    prepare_from_idx(root / "raw", root / "prepared.safetensors")
+    return root / "prepared.safetensors"
+
+
+@pytest.fixture(scope="session")
 def snakemake_cache(tmp_path_factory) -> Path:
     """A between-workflow output cache folder (SNAKEMAKE_OUTPUT_CACHE) shared by the session."""
     return tmp_path_factory.mktemp("snakemake-output-cache")

@@ -18,7 +18,7 @@ from ganpriors.pipeline.dvc import dvc_yaml
 from ganpriors.pipeline.stages import jobs
 from ganpriors.priors import build_prior
 
-from conftest import QUICK, ROOT
+from conftest import QUICK
 
 
 def spec(threshold):
@@ -57,26 +57,16 @@ def test_steps_2_and_3_the_run_and_study_reach_both_declarations():
                                                         "results/priors/normal", "results/priors/truncated"}
 
 
-def test_the_new_run_trains_and_is_scored(tmp_path):
+def test_the_new_run_trains(tmp_path, fashion_mnist):
     from ganpriors.priors.fitting import fit_prior
     from ganpriors.train import train
 
-    prepared = ROOT / "data" / "prepared" / "fashion-mnist.safetensors"
-    if not prepared.is_file():
-        from ganpriors.data.datasets import prepare_from_idx
-        from ganpriors.data.sources import fetch_all
-
-        params = validate_params(_with_truncation_study())
-        raw_dir = tmp_path / "raw"
-        fetch_all(params.data.files, params.data.sources, raw_dir, params.data.timeout_s)
-        prepared = tmp_path / "prepared.safetensors"
-        prepare_from_idx(raw_dir, prepared)
     raw = _with_truncation_study()
     raw["defaults"]["train"].update(steps=4, log_every=2, checkpoint_every=2)
     run = validate_params(raw).resolve_run("truncated")
     summary = fit_prior(run.prior, tmp_path / "prior.safetensors", tmp_path / "prior.json", run.model.z_dim)
     assert summary["spec"]["kind"] == "truncated_normal" and summary["midpoint_kl"] > 0
-    result = train(run, 0, prepared, tmp_path / "prior.safetensors", tmp_path / "run", tmp_path / "ckpt",
+    result = train(run, 0, fashion_mnist, tmp_path / "prior.safetensors", tmp_path / "run", tmp_path / "ckpt",
                    progress=False)
     assert result["status"] == "completed" and result["prior"] == {"kind": "truncated_normal", "threshold": 1.0}
 

@@ -75,11 +75,12 @@ def cmd_prepare(args):
 
 
 def cmd_classifier(args):
-    from ganpriors.metrics.classifier import train_classifier
+    from ganpriors.metrics.classifier import provide_classifier
 
     params = _params(args)
-    result = train_classifier(params.classifier, Path(args.data), Path(args.out), Path(args.metrics))
-    print(f"classifier test accuracy {result['test_accuracy']:.4f}")
+    result = provide_classifier(params.classifier, Path(args.data), Path(args.out), Path(args.metrics))
+    print(f"classifier {result['name']} ({result['source']}, sha256 {result['sha256'][:12]}): "
+          f"test accuracy {result['test_accuracy']:.4f}")
 
 
 def cmd_fit_prior(args):

@@ -52,7 +52,17 @@ def _device(value: str) -> str:
 Device = Annotated[str, AfterValidator(_device)]  # auto (CUDA when present), cpu, cuda, cuda:N
 
 
+class PinnedWeights(Strict):
+    """Weights shipped with the package (src/ganpriors/weights/<name>.safetensors), checked by SHA-256."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    sha256: str = Field(pattern=SHA256.pattern)
+
+
 class ClassifierSettings(Strict):
+    # The evaluation classifier used for every score; null = train one with the settings below
+    # (a different feature space: its scores are labelled with the new weights' hash).
+    pinned: Optional[PinnedWeights] = None
     epochs: int = Field(ge=1, le=100)
     batch_size: int = Field(ge=1)
     lr: float = Field(gt=0)

@@ -1,7 +1,13 @@
-"""Train the evaluation classifier on the training split; report its test accuracy."""
+"""The evaluation classifier: the pinned weights shipped with the package (checked by SHA-256), or,
+when params say `classifier.pinned: null`, one trained on the training split; its test accuracy.
+
+FID in a classifier's feature space is only comparable between runs scored by the same weights,
+exactly as the standard FID fixes Inception's: by default every score uses the pinned file
+(src/ganpriors/weights/<name>.safetensors), whatever torch release would have trained another.
+"""
 from __future__ import annotations
 
-import time
+import shutil
 from pathlib import Path
 
 import torch
@@ -10,8 +16,43 @@ from tqdm import tqdm
 
 from ganpriors.data.datasets import load_split, to_unit_range
 from ganpriors.errors import GanpriorsError
-from ganpriors.io import load_tensors, save_tensors, state_dict_mismatch, write_json
+from ganpriors.io import atomic_path, load_tensors, save_tensors, sha256_file, state_dict_mismatch, write_json
 from ganpriors.nets.classifier import SmallCNN
+
+WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
+
+
+def pinned_path(name: str) -> Path:
+    return WEIGHTS_DIR / f"{name}.safetensors"
+
+
+def provide_classifier(settings, data_path: Path, out: Path, metrics_path: Path) -> dict:
+    """The classifier stage: the pinned weights, verified and checked on the test split, or a new one."""
+    if settings.pinned is None:
+        return train_classifier(settings, data_path, out, metrics_path)
+    source = pinned_path(settings.pinned.name)
+    if not source.is_file():
+        raise GanpriorsError(f"classifier.pinned.name = {settings.pinned.name!r}: no such file {source}; reinstall "
+                             "ganpriors, or set classifier.pinned: null to train a classifier (new scores, new hash)")
+    digest = sha256_file(source)
+    if digest != settings.pinned.sha256:
+        raise GanpriorsError(f"{source}: SHA-256 {digest} is not classifier.pinned.sha256 {settings.pinned.sha256}; "
+                             "the file is not the pinned classifier (reinstall ganpriors, or pin this file's hash "
+                             "knowingly: every score changes)")
+    torch.set_num_threads(settings.threads)
+    test = load_split(data_path, "test")
+    model = load_classifier(source)
+    test_acc = accuracy(model, test.images, test.labels)
+    if test_acc < settings.min_test_accuracy:
+        raise GanpriorsError(f"pinned classifier test accuracy {test_acc:.4f} is below classifier.min_test_accuracy "
+                             f"{settings.min_test_accuracy}: the prepared data are not the dataset it was trained on")
+    with atomic_path(out) as tmp:
+        shutil.copyfile(source, tmp)
+    result = {"source": "pinned", "name": settings.pinned.name, "sha256": digest, "test_accuracy": test_acc,
+              "min_test_accuracy": settings.min_test_accuracy,
+              "parameters": sum(p.numel() for p in model.parameters()), "feature_dim": model.head.in_features}
+    write_json(metrics_path, result)
+    return result
 
 
 @torch.no_grad()
@@ -33,7 +74,6 @@ def train_classifier(settings, data_path: Path, out: Path, metrics_path: Path) -
     steps_per_epoch = (len(train.labels) + settings.batch_size - 1) // settings.batch_size
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, settings.lr, total_steps=settings.epochs * steps_per_epoch)
     rng = torch.Generator().manual_seed(settings.seed)
-    start = time.perf_counter()
     history = []
     for epoch in range(settings.epochs):
         model.train()
@@ -57,7 +97,6 @@ def train_classifier(settings, data_path: Path, out: Path, metrics_path: Path) -
         "test_accuracy": test_acc,
         "min_test_accuracy": settings.min_test_accuracy,
         "history": history,
-        "seconds": round(time.perf_counter() - start, 2),
         "parameters": sum(p.numel() for p in model.parameters()),
         "feature_dim": model.head.in_features,
     }
@@ -66,7 +105,8 @@ def train_classifier(settings, data_path: Path, out: Path, metrics_path: Path) -
             f"classifier test accuracy {test_acc:.4f} is below classifier.min_test_accuracy "
             f"{settings.min_test_accuracy}; raise classifier.epochs or width in params.yaml"
         )
-    save_tensors(out, model.state_dict(), {"width": settings.width, "test_accuracy": test_acc})
+    save_tensors(out, model.state_dict(), {"width": settings.width, "test_accuracy": test_acc, "name": "retrained"})
+    result.update(source="retrained", name="retrained", sha256=sha256_file(out))
     write_json(metrics_path, result)
     return result
 

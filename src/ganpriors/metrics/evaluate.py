@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 from torch.utils.data import Dataset
 
-from ganpriors import __version__, registry
+from ganpriors import __version__, registry, timings
 from ganpriors.data.datasets import load_split, to_uint8
 from ganpriors.device import generator_for, pick_device
 from ganpriors.errors import GanpriorsError
@@ -128,7 +128,7 @@ def evaluate_run(settings, seed: int, generator_path: Path, prior_path: Path, tr
     result = {"run": summary["run"], "seed": seed, "status": summary["status"],
               "protocol": {"dataset": dataset["kind"] if dataset else "fashion-mnist", "run_seed": seed,
                            "sampling_seed": settings.fake.seed, "ganpriors": __version__},
-              "train": {k: summary.get(k) for k in ("steps", "seconds", "device", "diverged_at_step", "deterministic",
+              "train": {k: summary.get(k) for k in ("steps", "device", "diverged_at_step", "deterministic",
                                                      "nondeterministic_operations")}}
     if dataset is None:
         real, real_meta = load_tensors(real_features, "real-data features")
@@ -160,8 +160,8 @@ def evaluate_run(settings, seed: int, generator_path: Path, prior_path: Path, tr
 
         benchmark_scores.SCORERS[dataset["kind"]](result, settings, seed, model, rng, classifier_path, data_path,
                                                   device)
-    result["seconds"] = round(time.perf_counter() - start, 2)
     write_json(out, result)
+    timings.record("evaluate", f"{summary['run']}-seed{seed}", {"seconds": round(time.perf_counter() - start, 2)})
     return result
 
 

@@ -86,9 +86,15 @@ def _create(name: str, layers: list[str], weights: Path, device: torch.device) -
 class ClassifierFeatures:
     @staticmethod
     def build(settings, classifier_path: Path, device: torch.device) -> Extractor:
+        from ganpriors.io import load_tensors
+
         module = _create(CLASSIFIER_NAME, ["features", "logits_unbiased"], classifier_path, device)
-        return Extractor(module, f"{CLASSIFIER_NAME} (Fashion-MNIST CNN trained by this pipeline)",
-                         sha256_file(classifier_path), "features", "logits_unbiased", 1)
+        name = load_tensors(classifier_path, "classifier weights")[1].get("name")
+        digest = sha256_file(classifier_path)
+        # Scores are comparable only within one set of weights: the label names them.
+        which = f"pinned {name}" if name and name != "retrained" else "trained by this pipeline"
+        return Extractor(module, f"{CLASSIFIER_NAME} {digest[:12]} (Fashion-MNIST CNN, {which})",
+                         digest, "features", "logits_unbiased", 1)
 
 
 class InceptionFeatures:

@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from ganpriors import __version__
+from ganpriors import __version__, timings
 from ganpriors.artifacts import TRACE_PREFIX, run_record, save_trained
 from ganpriors.device import NondeterminismMonitor, make_deterministic, pick_device
 from ganpriors.io import ensure_output_dir, load_checkpoint, save_checkpoint, sha256_file, write_json, write_text
@@ -29,7 +29,7 @@ from ganpriors.train.hooks import exported_generator
 from ganpriors.train.state import TrainState, snapshot_steps
 from ganpriors.train.step import train_step
 
-LOG_COLUMNS = ["step", "loss_d", "loss_g", "d_real", "d_fake", "seconds"]
+LOG_COLUMNS = ["step", "loss_d", "loss_g", "d_real", "d_fake"]  # timings: ganpriors.timings
 CHECKPOINT_ROOT = Path(".ganpriors/checkpoints")
 
 
@@ -90,8 +90,7 @@ def train(run, seed: int, data_path: Path, prior_path: Path, out_dir: Path,
                 ld, lg = result.loss_d.detach().item(), result.loss_g.detach().item()
                 extra = {k: v for hook in state.hooks.values() for k, v in hook.stats().items()}
                 state.rows.append([state.step, ld, lg, state.loss.score(result.d_real.detach()).mean().item(),
-                                   state.loss.score(result.d_fake.detach()).mean().item(),
-                                   elapsed_before + time.perf_counter() - start]
+                                   state.loss.score(result.d_fake.detach()).mean().item()]
                                   + [extra.get(k) for k in extra_columns])
                 if not (math.isfinite(ld) and math.isfinite(lg)):
                     status, diverged_at = "diverged", state.step
@@ -122,8 +121,6 @@ def train(run, seed: int, data_path: Path, prior_path: Path, out_dir: Path,
         "deterministic": monitor.deterministic,
         "nondeterministic_operations": monitor.operations,
         "threads": torch.get_num_threads(),
-        "seconds": round(seconds, 3),
-        "steps_per_second": round((step - resumed_from) / max(time.perf_counter() - start, 1e-9), 3),
         "final_loss_d": rows[-1][1] if rows else None,
         "final_loss_g": rows[-1][2] if rows else None,
         "torch": torch.__version__,
@@ -132,8 +129,11 @@ def train(run, seed: int, data_path: Path, prior_path: Path, out_dir: Path,
     if not state.prior.iid_per_dimension:
         summary["prior_description"] = state.prior.describe()
     write_json(out_dir / "train.json", summary)
+    timing = {"seconds": round(seconds, 3), "resumed_from_step": resumed_from,
+              "steps_per_second": round((step - resumed_from) / max(time.perf_counter() - start, 1e-9), 3)}
+    timings.record("train", f"{run.name}-seed{seed}", timing)
     if ckpt_path.exists():
         os.unlink(ckpt_path)
-    return summary
+    return {**summary, **timing}
 
 
