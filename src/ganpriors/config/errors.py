@@ -5,6 +5,7 @@ naming the key path, the value, and what is allowed or how to fix it.
 """
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -83,11 +84,30 @@ def one_line(exc: ValidationError, model: type[BaseModel], prefix: str = "") -> 
     return f"params.yaml: {path} = {value!r}: {msg}{more}"
 
 
-def yaml_parity(path: Path, pyyaml_data: Any) -> None:
-    """Raise if ruamel (YAML 1.2, DVC) reads the file differently from PyYAML (YAML 1.1, Snakemake)."""
+# Contents already found to read the same in both parsers: a user cache, never the workspace (a
+# command refused for bad params writes nothing there).
+PARITY_CHECKED = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ganpriors" / "yaml-parity"
+
+
+def yaml_parity(path: Path, pyyaml_data: Any, text: str | None = None) -> None:
+    """Raise if ruamel (YAML 1.2, DVC) reads the file differently from PyYAML (YAML 1.1, Snakemake).
+
+    ruamel's pure-Python parser is the slowest part of reading params.yaml (about 0.3 s), and every
+    `snakemake -n` reads it: a content that passed once is remembered by its SHA-256."""
+    import hashlib
+
+    from importlib.metadata import version
+
+    import yaml
+
+    text = path.read_text() if text is None else text
+    key = f"{yaml.__version__} {version('ruamel.yaml')}\n{text}"  # the verdict of these two parsers
+    marker = PARITY_CHECKED / hashlib.sha256(key.encode()).hexdigest()
+    if marker.is_file():
+        return
     from ruamel.yaml import YAML
 
-    ruamel_data = YAML(typ="safe", pure=True).load(path.read_text())
+    ruamel_data = YAML(typ="safe", pure=True).load(text)
 
     def walk(a: Any, b: Any, where: str) -> None:
         if isinstance(a, dict) and isinstance(b, dict):
@@ -106,3 +126,8 @@ def yaml_parity(path: Path, pyyaml_data: Any) -> None:
             )
 
     walk(pyyaml_data, ruamel_data, "")
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    except OSError:
+        pass  # a read-only checkout checks again next time
