@@ -175,6 +175,43 @@ def cmd_reconcile(args):
     print("outputs restored by DVC are now up to date for Snakemake (`snakemake -n` has nothing to do)")
 
 
+def cmd_env(args):
+    import json
+
+    from ganpriors import environment
+
+    recorded = None
+    if args.against:
+        try:
+            document = json.loads(Path(args.against).read_text())
+        except (OSError, ValueError) as exc:
+            raise GanpriorsError(f"{args.against}: cannot read a JSON fingerprint ({exc})") from exc
+        recorded = environment.find_fingerprint(document)
+        if recorded is None:
+            raise GanpriorsError(f"{args.against}: no environment fingerprint in it (a `ganpriors env` file, "
+                                 "or an artefact with an \"environment\" key)")
+    import torch
+
+    # The stages set their thread count and device from params: by default, rerun as the recorded work ran.
+    threads, before = args.threads or (recorded or {}).get("threads", {}).get("torch"), torch.get_num_threads()
+    device = args.device
+    if device is None and recorded and (recorded.get("device") == "cpu" or torch.cuda.is_available()):
+        device = recorded.get("device")
+    try:
+        if threads:
+            torch.set_num_threads(int(threads))
+        current = environment.fingerprint(device=device)
+    finally:
+        torch.set_num_threads(before)
+    if recorded is None:
+        print(json.dumps(current, indent=2, sort_keys=True))
+        return
+    verdict, reasons = environment.compare(recorded, current)
+    for reason in reasons:
+        print(reason)
+    print(f"{verdict}: {environment.EXPECT[verdict]}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ganpriors", description=__doc__.splitlines()[0])
     parser.add_argument("--params", default="params.yaml", help="the study's params file (default: params.yaml)")
@@ -194,6 +231,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="dvc.yaml")
     p.add_argument("--check", action="store_true", help="only check that the file is current")
     stage("reconcile", cmd_reconcile, "after dvc pull: mark DVC-verified outputs as up to date for Snakemake")
+    p = stage("env", cmd_env, "print this environment's fingerprint (JSON), or compare it with a recorded one")
+    p.add_argument("--against", metavar="FILE", help="a `ganpriors env` file or an artefact with an \"environment\" key")
+    p.add_argument("--threads", type=int, help="torch threads (default: the recorded count, as the stages set theirs)")
+    p.add_argument("--device", choices=("cpu", "cuda"), help="the device (default: the recorded one when present, else auto)")
     p = stage("download", cmd_download, "fetch and verify the dataset's IDX files")
     p.add_argument("--out-dir", required=True)
     p = stage("prepare", cmd_prepare, "IDX files -> one safetensors file of uint8 images and labels")
@@ -252,7 +293,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        if args.command not in ("check", "dvc-yaml", "params"):  # torch-free commands start in a fraction of a second
+        if args.command not in ("check", "dvc-yaml", "params", "env"):  # torch-free commands start in a fraction of a second
+            from ganpriors.environment import warn_lock_drift
+
+            warn_lock_drift(Path(args.params).resolve().parent)  # one line when the install is not the lock's
             import torch
 
             # Stages that do not set their own thread count (params) use one thread, whichever tool
