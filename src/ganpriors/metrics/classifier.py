@@ -15,6 +15,7 @@ from torch.nn import functional as F
 from tqdm import tqdm
 
 from ganpriors.data.datasets import load_split, to_unit_range
+from ganpriors.environment import fingerprint
 from ganpriors.errors import GanpriorsError
 from ganpriors.io import atomic_path, load_tensors, save_tensors, sha256_file, state_dict_mismatch, write_json
 from ganpriors.nets.classifier import SmallCNN
@@ -51,7 +52,7 @@ def provide_classifier(settings, data_path: Path, out: Path, metrics_path: Path)
     result = {"source": "pinned", "name": settings.pinned.name, "sha256": digest, "test_accuracy": test_acc,
               "min_test_accuracy": settings.min_test_accuracy,
               "parameters": sum(p.numel() for p in model.parameters()), "feature_dim": model.head.in_features}
-    write_json(metrics_path, result)
+    write_json(metrics_path, {**result, "environment": fingerprint("cpu")})
     return result
 
 
@@ -107,7 +108,7 @@ def train_classifier(settings, data_path: Path, out: Path, metrics_path: Path) -
         )
     save_tensors(out, model.state_dict(), {"width": settings.width, "test_accuracy": test_acc, "name": "retrained"})
     result.update(source="retrained", name="retrained", sha256=sha256_file(out))
-    write_json(metrics_path, result)
+    write_json(metrics_path, {**result, "environment": fingerprint("cpu")})
     return result
 
 

@@ -16,6 +16,7 @@ from torch.utils.data import Dataset
 from ganpriors import __version__, registry, timings
 from ganpriors.data.datasets import load_split, to_uint8
 from ganpriors.device import generator_for, pick_device
+from ganpriors.environment import fingerprint
 from ganpriors.errors import GanpriorsError
 from ganpriors.io import load_tensors, read_json, save_tensors, write_json
 from ganpriors.metrics.interpolation import interpolate
@@ -146,6 +147,7 @@ def evaluate_run(settings, seed: int, generator_path: Path, prior_path: Path, tr
     if summary["status"] != "completed":
         # A diverged run is reported as such instead of failing the whole reproduction.
         result["scores"] = None
+        result["environment"] = fingerprint(device.type)
         write_json(out, result)
         return result
 
@@ -160,6 +162,7 @@ def evaluate_run(settings, seed: int, generator_path: Path, prior_path: Path, tr
 
         benchmark_scores.SCORERS[dataset["kind"]](result, settings, seed, model, rng, classifier_path, data_path,
                                                   device)
+    result["environment"] = fingerprint(device.type)
     write_json(out, result)
     timings.record("evaluate", f"{summary['run']}-seed{seed}", {"seconds": round(time.perf_counter() - start, 2)})
     return result

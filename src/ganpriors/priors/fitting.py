@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ganpriors.environment import fingerprint
 from ganpriors.io import save_tensors, write_json
 from ganpriors.priors import build_prior, save_prior
 from ganpriors.priors.kl import prior_midpoint_kl
@@ -37,7 +38,7 @@ def fit_prior(spec, out: Path, summary_path: Path, z_dim: int) -> dict:
         example.build(z_dim)
         summary["description"] = example.describe()
         save_tensors(out, {}, {"spec": spec.model_dump(), "summary": summary})
-        write_json(summary_path, summary)
+        write_json(summary_path, {**summary, "environment": fingerprint("cpu")})
         return summary
     if prior.needs_fit:
         summary.update(prior.fit())
@@ -53,5 +54,5 @@ def fit_prior(spec, out: Path, summary_path: Path, z_dim: int) -> dict:
         summary["std"] = prior.std()
     summary["support"] = list(prior.support())
     save_prior(out, prior, summary)
-    write_json(summary_path, summary)
+    write_json(summary_path, {**summary, "environment": fingerprint("cpu")})
     return summary

@@ -13,6 +13,7 @@ from ganpriors.artifacts import TrainedModel
 from ganpriors.data.datasets import load_split
 from ganpriors.data.views import apply_view, group_of_class, true_prior
 from ganpriors.device import pick_device
+from ganpriors.environment import fingerprint
 from ganpriors.errors import GanpriorsError
 from ganpriors.io import read_json, save_tensors, write_json
 from ganpriors.metrics.classifier import load_classifier
@@ -72,5 +73,6 @@ def run_probe(params, study_name: str, run_name: str, seed: int, generator_path:
     save_tensors(out_grids, {name: g.images.cpu().contiguous() for name, g in grids.items()},
                  {name: {"rows": g.rows, "cols": g.cols, "row_labels": g.row_labels, "col_labels": g.col_labels}
                   for name, g in grids.items()})
+    result["environment"] = fingerprint(device.type)
     write_json(out_json, result)
     return result

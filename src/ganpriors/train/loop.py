@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from ganpriors import __version__, timings
 from ganpriors.artifacts import TRACE_PREFIX, run_record, save_trained
+from ganpriors.environment import fingerprint as environment_fingerprint
 from ganpriors.device import NondeterminismMonitor, make_deterministic, pick_device
 from ganpriors.io import ensure_output_dir, load_checkpoint, save_checkpoint, sha256_file, write_json, write_text
 from ganpriors.priors import load_prior
@@ -128,6 +129,7 @@ def train(run, seed: int, data_path: Path, prior_path: Path, out_dir: Path,
     }
     if not state.prior.iid_per_dimension:
         summary["prior_description"] = state.prior.describe()
+    summary["environment"] = environment_fingerprint(device.type)  # what produced these bits (ganpriors env --against)
     write_json(out_dir / "train.json", summary)
     timing = {"seconds": round(seconds, 3), "resumed_from_step": resumed_from,
               "steps_per_second": round((step - resumed_from) / max(time.perf_counter() - start, 1e-9), 3)}
