@@ -6,7 +6,7 @@ from ganpriors.config import read_yaml, validate_params
 from ganpriors.errors import GanpriorsError
 from ganpriors.pipeline import layout
 from ganpriors.pipeline.stages import stages
-from ganpriors.pipeline.tracking import stage_params, write_all_params_stamps, write_params_stamp
+from ganpriors.pipeline.tracking import stage_params, stamp_path, write_all_params_stamps
 
 try:
     RAW_PARAMS = read_yaml("params.yaml")
@@ -17,6 +17,7 @@ if config != RAW_PARAMS:
     sys.exit("ganpriors: error: --config/--configfile overrides are not seen by the stages; edit params.yaml instead")
 
 STAGES = {stage.key: stage for stage in stages(PARAMS)}
+RESOLVED_RUNS = PARAMS.resolved_runs()  # once: a run's threads are read per job
 RUNS = list(PARAMS.runs)
 SEEDS = [str(s) for s in PARAMS.seeds]
 STUDIES = PARAMS.studies
@@ -58,14 +59,18 @@ def job_wildcards(wildcards):
 
 
 def params_stamp(key):
-    """Input function: the stage's params as a file, rewritten only when they change, so that
-    Snakemake's mtime rule reruns the job on an edit even without .snakemake metadata (which is
-    not shared, e.g. for outputs restored by `dvc pull`)."""
+    """Input function: the stage's params as a file (written below, rewritten only when they change),
+    so that Snakemake's mtime rule reruns the job on an edit even without .snakemake metadata (which
+    is not shared, e.g. for outputs restored by `dvc pull`). Stages without params have none."""
     stage = STAGES[key]
-    return lambda wildcards: write_params_stamp(config, stage.command, layout.PARAMS_STAMPS, **stage.fixed,
-                                                **dict(wildcards.items())) or []
+    if not stage.params:
+        return []
+    return lambda wildcards: str(stamp_path(stage.command, layout.PARAMS_STAMPS, **stage.fixed,
+                                            **dict(wildcards.items())))
 
 
+# Every stamp, before the DAG is built: Snakemake may check an input's existence concurrently with
+# an input function (seen on a fresh checkout), so the input functions above only name them.
 write_all_params_stamps(config, PARAMS, layout.PARAMS_STAMPS)
 
 

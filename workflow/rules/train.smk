@@ -9,7 +9,7 @@ rule train:
     params:
         tracked=tracked("train"),
         wildcards=job_wildcards,
-    threads: lambda wildcards: PARAMS.resolve_run(wildcards.run).threads
+    threads: lambda wildcards: RESOLVED_RUNS[wildcards.run].threads
     log:
         stage_log("train"),
     cache: True  # shared between clones through SNAKEMAKE_OUTPUT_CACHE and --cache
