@@ -290,7 +290,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# NumPy's and SciPy's BLAS (FID, KID, precision/recall) split a product across its threads, and a
+# different split gives different bits. Snakemake sets these per job (to the job's threads, 1 for
+# every stage that uses them), DVC leaves the machine's default: fix them before NumPy is imported,
+# so that both tools write the same scores. torch's own threads are params (set by each stage).
+BLAS_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "GOTO_NUM_THREADS",
+                         "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
 def main(argv: list[str] | None = None) -> int:
+    import os
+
+    for variable in BLAS_THREAD_VARIABLES:
+        os.environ[variable] = "1"
     args = build_parser().parse_args(argv)
     try:
         if args.command not in ("check", "dvc-yaml", "params", "env"):  # torch-free commands start in a fraction of a second
