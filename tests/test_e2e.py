@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -11,9 +12,12 @@ import pytest
 
 from ganpriors.config import STAGE_PARAMS
 
-from conftest import dvc_reports, needs_dataset, run
+from conftest import ROOT, dvc_reports, needs_dataset, run
 from pipeline_views import snakemake_params_from_metadata
 from test_parity import placeholders
+
+sys.path.insert(0, str(ROOT / "tests" / "expected"))
+from regenerate import without_environment  # noqa: E402  (one definition, shared with the reproduction check)
 
 pytestmark = [pytest.mark.e2e, needs_dataset]
 
@@ -26,14 +30,6 @@ FIGURES = ["nonparametric/samples.png", "nonparametric/interpolations.png", "non
 def outputs(ws: Path) -> list[Path]:
     return sorted(p.relative_to(ws) for p in (ws / "results").rglob("*") if p.is_file()) + sorted(
         p.relative_to(ws) for p in (ws / "data").rglob("*") if p.is_file())
-
-
-def without_environment(value):
-    if isinstance(value, dict):
-        return {k: without_environment(v) for k, v in value.items() if k != "environment"}
-    if isinstance(value, list):
-        return [without_environment(v) for v in value]
-    return value
 
 
 def comparable(path: Path):

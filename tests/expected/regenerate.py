@@ -15,11 +15,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def _without_environment(value):
+def without_environment(value):
     if isinstance(value, dict):
-        return {k: _without_environment(v) for k, v in value.items() if k != "environment"}
+        return {k: without_environment(v) for k, v in value.items() if k != "environment"}
     if isinstance(value, list):
-        return [_without_environment(v) for v in value]
+        return [without_environment(v) for v in value]
     return value
 
 
@@ -31,7 +31,7 @@ def artefact_hashes(ws: Path) -> dict[str, str]:
                 continue
             data = path.read_bytes()
             if path.suffix == ".json":
-                data = json.dumps(_without_environment(json.loads(data)), sort_keys=True).encode()
+                data = json.dumps(without_environment(json.loads(data)), sort_keys=True).encode()
             hashes[str(path.relative_to(ws))] = hashlib.sha256(data).hexdigest()
     return hashes
 
