@@ -149,6 +149,14 @@ def cmd_report(args):
         print(f"wrote {path}")
 
 
+def cmd_provenance(args):
+    from ganpriors.report.provenance import write_provenance
+
+    params = _params(args)
+    for path in write_provenance(Path.cwd(), params, Path(args.params), args.study or list(params.studies)):
+        print(f"wrote {path}")
+
+
 def cmd_reconcile(args):
     """After `dvc pull`/`dvc checkout`: make Snakemake accept the restored outputs.
 
@@ -230,6 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = stage("dvc-yaml", cmd_dvc_yaml, "write dvc.yaml from params.yaml and the pipeline description")
     p.add_argument("--out", default="dvc.yaml")
     p.add_argument("--check", action="store_true", help="only check that the file is current")
+    p = stage("provenance", cmd_provenance, "after a full run: record each study's commit, environments and "
+              "pinned inputs beside its tables (results/tables/<study>/provenance.json)")
+    p.add_argument("--study", action="append", help="one study (repeatable; default: every study)")
     stage("reconcile", cmd_reconcile, "after dvc pull: mark DVC-verified outputs as up to date for Snakemake")
     p = stage("env", cmd_env, "print this environment's fingerprint (JSON), or compare it with a recorded one")
     p.add_argument("--against", metavar="FILE", help="a `ganpriors env` file or an artefact with an \"environment\" key")
