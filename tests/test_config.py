@@ -89,7 +89,7 @@ def test_stylegenes_baseline_matches_the_gene_banks_in_size():
     (("prior: {kind: gene_bank, genes: 8,", "prior: {kind: gene_bank, genes: 7,"),
      "runs.sg_genes: model.z_dim 64 must be a multiple of prior.genes 7"),
     (("    lr_g: 2.0e-4", "    lr_g: 2.0e-4\n    lr_gen: 1.0e-3"),
-     "unknown key defaults.train.lr_gen (value 0.001); allowed keys here: batch_size, beta1, beta2"),
+     "unknown key defaults.train.lr_gen (value 0.001); allowed keys here: adam, batch_size, beta1"),
     (("    steps: 2500", "    steps: many"), "defaults.train.steps = 'many': Input should be a valid integer"),
     (("    lr_d: 2.0e-4", "    lr_d: 2e-4"), "PyYAML (Snakemake) reads '2e-4' (str) but ruamel (DVC) reads 0.0002"),
     (("    prior: {kind: cauchy, loc: 0.0, scale: 1.0}", "    prior: {kind: cauchy, loc: 0.0, scale: -1.0}"),

@@ -100,6 +100,11 @@ class TrainSettings(Strict):
     checkpoint_every: int = Field(ge=1)
     n_critic: int = Field(1, ge=1, le=100)  # discriminator updates per generator update
     gp_weight: float = Field(10.0, ge=0)    # gradient-penalty weight (wgan-gp only)
+    # Throughput (benchmarks/bench_train.py): the conv nets' weights in channels_last layout and
+    # Adam's fused kernel are faster on this CPU. They change the bits of a run (other kernels), not
+    # what it computes; a run records both in its train.json.
+    memory_format: Literal["contiguous", "channels_last"] = "contiguous"
+    adam: Literal["foreach", "fused"] = "foreach"
 
 
 class Defaults(Strict):

@@ -122,6 +122,7 @@ def train(run, seed: int, data_path: Path, prior_path: Path, out_dir: Path,
         "deterministic": monitor.deterministic,
         "nondeterministic_operations": monitor.operations,
         "threads": torch.get_num_threads(),
+        "kernels": {"memory_format": cfg.memory_format, "adam": cfg.adam},  # what the throughput settings chose
         "final_loss_d": rows[-1][1] if rows else None,
         "final_loss_g": rows[-1][2] if rows else None,
         "torch": torch.__version__,

@@ -71,9 +71,12 @@ class TrainState:
             if name in all_hooks:
                 raise ValueError(f"hook name {name!r} is taken by a regulariser of run {run.name}")
             all_hooks[name] = hook
-        betas = (cfg.beta1, cfg.beta2)
-        opt_g = torch.optim.Adam(list(generator.parameters()) + prior.trainable_parameters(), lr=cfg.lr_g, betas=betas)
-        opt_d = torch.optim.Adam(discriminator.parameters(), lr=cfg.lr_d, betas=betas)
+        if cfg.memory_format == "channels_last":  # 4-d (conv) weights only; the nets' outputs follow
+            generator.to(memory_format=torch.channels_last)
+            discriminator.to(memory_format=torch.channels_last)
+        adam = {"betas": (cfg.beta1, cfg.beta2), **({"fused": True} if cfg.adam == "fused" else {})}
+        opt_g = torch.optim.Adam(list(generator.parameters()) + prior.trainable_parameters(), lr=cfg.lr_g, **adam)
+        opt_d = torch.optim.Adam(discriminator.parameters(), lr=cfg.lr_d, **adam)
         for opt, side in ((opt_g, GENERATOR), (opt_d, DISCRIMINATOR)):
             params = owned(all_hooks, side, "parameters")
             if params:
