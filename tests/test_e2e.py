@@ -12,7 +12,7 @@ import pytest
 
 from ganpriors.config import STAGE_PARAMS
 
-from conftest import ROOT, dvc_reports, needs_dataset, run
+from conftest import ROOT, clone_workspace, dvc_reports, needs_dataset, run
 from pipeline_views import snakemake_params_from_metadata
 from test_parity import placeholders
 
@@ -112,6 +112,7 @@ def test_dvc_and_snakemake_write_the_same_files(snakemake_workspace, dvc_workspa
     smk, dvc = outputs(snakemake_workspace), outputs(dvc_workspace)
     assert smk == dvc
     assert len(smk) > 50
+    # DVC recomputed DVC_RECOMPUTED (the fixture checks that they ran); the rest it adopted.
     different = [str(p) for p in smk if comparable(snakemake_workspace / p) != comparable(dvc_workspace / p)]
     assert not different, different
     assert "Data and pipelines are up to date." in run(["dvc", "status", "--with-deps", *dvc_reports(dvc_workspace)],
@@ -152,8 +153,8 @@ GENES_NEW = "    prior: {kind: gene_bank, genes: 4, variants: 6, init_std: 1.0}"
 REORDERED = ("report:\n  sample_grid: 4\n  interp_steps: 5", "report:\n  interp_steps: 5\n  sample_grid: 4")
 
 
-def test_snakemake_reruns_exactly_what_an_edit_affects(snakemake_workspace):
-    ws = snakemake_workspace
+def test_snakemake_reruns_exactly_what_an_edit_affects(snakemake_workspace, tmp_path):
+    ws = clone_workspace(snakemake_workspace, tmp_path / "edited")
     edit_params(ws, CAUCHY_OLD, CAUCHY_NEW)
     edit_params(ws, GENES_OLD, GENES_NEW)
     assert snakemake_executed(ws) == {
@@ -170,8 +171,8 @@ def test_snakemake_reruns_exactly_what_an_edit_affects(snakemake_workspace):
     assert snakemake_executed(ws) == set()
 
 
-def test_dvc_reruns_exactly_what_an_edit_affects(dvc_workspace):
-    ws = dvc_workspace
+def test_dvc_reruns_exactly_what_an_edit_affects(dvc_workspace, tmp_path):
+    ws = clone_workspace(dvc_workspace, tmp_path / "edited")
     edit_params(ws, CAUCHY_OLD, CAUCHY_NEW)
     edit_params(ws, GENES_OLD, GENES_NEW)
     assert dvc_executed(ws) == {"fit_prior@cauchy", "train@cauchy-0", "train@cauchy-1", "evaluate@cauchy-0",
