@@ -112,6 +112,30 @@ def test_bad_params_give_one_line_naming_key_value_and_fix(tmp_path, edit, expec
     assert "\n" not in str(err.value)
 
 
+def test_duplicate_keys_are_refused_at_any_depth_on_the_c_loader(tmp_path):
+    from ganpriors.config.yaml_io import UniqueKeyLoader, load_yaml, read_yaml
+
+    assert UniqueKeyLoader.__mro__[1] is getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    for text, key, lines in [("a: 1\nb: 2\na: 3\n", "a", "at lines 1 and 3"),
+                             ("a:\n  - {x: 1}\n  - {x: 1, y: 2,\n     x: 3}\n", "a[1].x", "at lines 3 and 4"),
+                             ("s: {k: {m: 1, m: 1}}\n", "s.k.m", "twice on line 1"),
+                             ("true: 1\nyes: 2\n", "True", "at lines 1 and 2")]:  # one key to PyYAML
+        with pytest.raises(GanpriorsError) as err:
+            load_yaml(text, "f.yaml")
+        assert str(err.value).startswith(f"f.yaml: duplicate key {key} {lines}; keep one"), text
+    # Not duplicates: an alias used twice, a merge key overridden, equal keys in different mappings.
+    text = "base: &b {k: 1, j: 2}\nx: *b\ny: {<<: *b, k: 3}\nz: {k: 1}\n"
+    assert load_yaml(text, "f.yaml") == {"base": {"k": 1, "j": 2}, "x": {"k": 1, "j": 2}, "y": {"k": 3, "j": 2},
+                                         "z": {"k": 1}}
+    for path in [ROOT / "params.yaml", *sorted((ROOT / "configs").glob("*.yaml"))]:  # reads as before
+        assert load_yaml(path.read_text(), path) == yaml.load(path.read_text(), Loader=yaml.SafeLoader), path
+    # Two keys to PyYAML (True and 'on'), one key twice to ruamel (YAML 1.2): its error, as one line.
+    (path := tmp_path / "on.yaml").write_text("a:\n  on: 1\n  'on': 2\n")
+    with pytest.raises(GanpriorsError, match=r"^\S+on.yaml: line 3: ruamel \(DVC\) cannot read the file \(found "
+                                             r"duplicate key \"on\" with value \"2\" \(original value: \"1\"\)\); [^\n]+$"):
+        read_yaml(path)
+
+
 def test_missing_section_and_run_override_type(tmp_path):
     with pytest.raises(GanpriorsError, match="missing key eval; add it"):
         load_params(edited(tmp_path, data_edit=lambda r: r.pop("eval")))
@@ -145,6 +169,21 @@ def test_cli_rejects_bad_params_with_exit_2_before_writing(tmp_path):
     assert proc.stderr.strip().count("\n") == 0
     assert "defaults.train.steps = 0: Input should be greater than or equal to 1" in proc.stderr
     assert sorted(p.name for p in ws.iterdir()) == ["params.yaml"]  # nothing written
+
+
+def test_snakemake_refuses_duplicate_keys_that_pyyaml_would_drop(tmp_path):
+    """Snakemake's own reading of the configfile keeps the last block; the Snakefile's does not."""
+    from conftest import make_workspace
+
+    ws = make_workspace(tmp_path / "ws")
+    text = (ws / "params.yaml").read_text() + "report:\n  dpi: 90\n"
+    (ws / "params.yaml").write_text(text)
+    proc = subprocess.run(["snakemake", "-n", "--cores", "1"], cwd=ws, capture_output=True, text=True)
+    assert proc.returncode != 0
+    first, second = (i for i, s in enumerate(text.splitlines(), 1) if s == "report:")
+    assert f"ganpriors: error: params.yaml: duplicate key report at lines {first} and {second}; keep one" in (
+        proc.stdout + proc.stderr)
+    assert not (ws / "data").exists() and not (ws / "results").exists()
 
 
 def test_snakemake_refuses_bad_params_before_running_anything(tmp_path):

@@ -105,9 +105,15 @@ def yaml_parity(path: Path, pyyaml_data: Any, text: str | None = None) -> None:
     marker = PARITY_CHECKED / hashlib.sha256(key.encode()).hexdigest()
     if marker.is_file():
         return
-    from ruamel.yaml import YAML
+    from ruamel.yaml import YAML, YAMLError
 
-    ruamel_data = YAML(typ="safe", pure=True).load(text)
+    try:
+        ruamel_data = YAML(typ="safe", pure=True).load(text)
+    except YAMLError as exc:  # PyYAML has read the file (the caller loaded it), ruamel cannot
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise GanpriorsError(f"{path}:{where}: ruamel (DVC) cannot read the file ({getattr(exc, 'problem', None) or exc}); "
+                             "write it so that PyYAML (Snakemake) and ruamel both read it") from None
 
     def walk(a: Any, b: Any, where: str) -> None:
         if isinstance(a, dict) and isinstance(b, dict):
