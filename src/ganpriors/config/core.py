@@ -288,8 +288,8 @@ def validate_params(raw: Any, source: str = "params.yaml") -> Params:
         params = Params.model_validate(raw)
     except ValidationError as exc:
         raise GanpriorsError(one_line(exc, Params).replace("params.yaml", source, 1)) from None
-    params.resolved_runs()  # validates every run's overrides and prior
     try:
+        params.resolved_runs()  # validates every run's overrides and prior
         params.check_studies()
     except GanpriorsError as exc:
         raise GanpriorsError(str(exc).replace("params.yaml", source, 1)) from None
