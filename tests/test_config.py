@@ -1,3 +1,4 @@
+import math
 import shutil
 import subprocess
 from pathlib import Path
@@ -134,6 +135,17 @@ def test_duplicate_keys_are_refused_at_any_depth_on_the_c_loader(tmp_path):
     with pytest.raises(GanpriorsError, match=r"^\S+on.yaml: line 3: ruamel \(DVC\) cannot read the file \(found "
                                              r"duplicate key \"on\" with value \"2\" \(original value: \"1\"\)\); [^\n]+$"):
         read_yaml(path)
+
+
+def test_parity_check_reads_nan_as_nan_and_validation_refuses_it(tmp_path):
+    from ganpriors.config import read_yaml, validate_params
+
+    path = tmp_path / "nan.yaml"
+    path.write_text("defaults: {train: {lr_g: .NaN, lr_d: -.inf}}\n")
+    raw = read_yaml(path)  # PyYAML and ruamel agree: nan and nan
+    assert math.isnan(raw["defaults"]["train"]["lr_g"]) and raw["defaults"]["train"]["lr_d"] == -math.inf
+    with pytest.raises(GanpriorsError, match=r"^nan.yaml: defaults.train.lr_g = nan: not a finite number; "):
+        validate_params(raw, source="nan.yaml")
 
 
 def test_missing_section_and_run_override_type(tmp_path):

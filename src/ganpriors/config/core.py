@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal, Optional
 from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
 
 from ganpriors import registry
-from ganpriors.config.errors import one_line
+from ganpriors.config.errors import check_finite, one_line
 from ganpriors.config.yaml_io import read_yaml  # noqa: F401  (the public name: ganpriors.config.read_yaml)
 from ganpriors.data.settings import DataSettings, ViewSettings
 from ganpriors.data.specs import DatasetSpec
@@ -284,6 +284,7 @@ def _resolve_run(defaults: dict, name: str, overrides: dict) -> ResolvedRun:
 def validate_params(raw: Any, source: str = "params.yaml") -> Params:
     if not isinstance(raw, dict):
         raise GanpriorsError(f"{source}: the file must be a YAML mapping of sections (data, defaults, runs, ...)")
+    check_finite(raw, source)  # before the schema: .nan and .inf pass some of its range checks
     try:
         params = Params.model_validate(raw)
     except ValidationError as exc:

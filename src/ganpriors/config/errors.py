@@ -5,6 +5,7 @@ naming the key path, the value, and what is allowed or how to fix it.
 """
 from __future__ import annotations
 
+import math
 import os
 import re
 from pathlib import Path
@@ -84,6 +85,20 @@ def one_line(exc: ValidationError, model: type[BaseModel], prefix: str = "") -> 
     return f"params.yaml: {path} = {value!r}: {msg}{more}"
 
 
+def check_finite(tree: Any, source: str = "params.yaml", where: str = "") -> None:
+    """Refuse .nan and .inf anywhere: no setting means them, and nan passes every comparison it is in
+    (a learning rate of .inf is 'greater than 0')."""
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            check_finite(value, source, f"{where}.{key}" if where else str(key))
+    elif isinstance(tree, list):
+        for i, value in enumerate(tree):
+            check_finite(value, source, f"{where}[{i}]")
+    elif isinstance(tree, float) and not math.isfinite(tree):
+        raise GanpriorsError(f"{source}: {where} = {tree!r}: not a finite number; write a finite value "
+                             "(YAML reads .nan and .inf as floats, which no setting accepts)")
+
+
 # Contents already found to read the same in both parsers: a user cache, never the workspace (a
 # command refused for bad params writes nothing there).
 PARITY_CHECKED = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ganpriors" / "yaml-parity"
@@ -125,6 +140,8 @@ def yaml_parity(path: Path, pyyaml_data: Any, text: str | None = None) -> None:
             for i, (x, y) in enumerate(zip(a, b)):
                 walk(x, y, f"{where}[{i}]")
             return
+        if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+            return  # the same reading (nan != nan); validation refuses it with its own message
         if type(a) is not type(b) or a != b:
             raise GanpriorsError(
                 f"{path}: {where}: PyYAML (Snakemake) reads {a!r} ({type(a).__name__}) but ruamel (DVC) reads "
