@@ -80,7 +80,8 @@ def test_stylegenes_baseline_matches_the_gene_banks_in_size():
      "runs.nemgan_p_superclass: prior.modes 4 must equal the 5 groups of the run's data"),
     (("mode_matching: &mode_matching_5 {n_sup: 500, prior_warmup: 300",
       "mode_matching: &mode_matching_5 {n_sup: 500, warmup: 300"),
-     "runs.nemgan_p_superclass.regularisers: unknown key mode_matching.warmup; allowed keys here: channels, lr"),
+     "runs.nemgan_p_superclass.regularisers: unknown key mode_matching.warmup (value 300): did you mean prior_warmup? "
+     "(allowed keys here: channels, lr"),
     (("      mode_matching: &mode_matching_5 {n_sup: 500", "      mode_seeking: &mode_matching_5 {n_sup: 500"),
      "unknown regulariser 'mode_seeking' (allowed: disomap, dlle, mode_matching, rb_maem)"),
     (("runs: [sg_normal, sg_mapping, sg_genes]", "runs: [sg_normal, sg_mapping, sg_gene]"),
@@ -90,7 +91,10 @@ def test_stylegenes_baseline_matches_the_gene_banks_in_size():
     (("prior: {kind: gene_bank, genes: 8,", "prior: {kind: gene_bank, genes: 7,"),
      "runs.sg_genes: model.z_dim 64 must be a multiple of prior.genes 7"),
     (("    lr_g: 2.0e-4", "    lr_g: 2.0e-4\n    lr_gen: 1.0e-3"),
-     "unknown key defaults.train.lr_gen (value 0.001); allowed keys here: batch_size, beta1, beta2"),
+     "unknown key defaults.train.lr_gen (value 0.001): did you mean lr_g? (allowed keys here: batch_size, beta1, beta2"),
+    (("    steps: 2500", "    stepz: 30"),  # a misspelt key: reported, not the missing key it hides
+     "params.yaml: unknown key defaults.train.stepz (value 30): did you mean steps? (allowed keys here: batch_size, "
+     "beta1, beta2, checkpoint_every, gp_weight, log_every, loss, lr_d, lr_g, n_critic, steps)"),
     (("    steps: 2500", "    steps: many"), "defaults.train.steps = 'many': Input should be a valid integer"),
     (("    lr_d: 2.0e-4", "    lr_d: 2e-4"), "PyYAML (Snakemake) reads '2e-4' (str) but ruamel (DVC) reads 0.0002"),
     (("    prior: {kind: cauchy, loc: 0.0, scale: 1.0}", "    prior: {kind: cauchy, loc: 0.0, scale: -1.0}"),
@@ -98,7 +102,7 @@ def test_stylegenes_baseline_matches_the_gene_banks_in_size():
     (("    prior: {kind: cauchy, loc: 0.0, scale: 1.0}", "    prior: {kind: lognormal}"),
      "runs.cauchy.prior.kind = 'lognormal': unknown prior (allowed: normal, uniform, gamma, cauchy, nonparametric, gene_bank, mapped_normal, modes, truncated_normal)"),
     (("    prior: {kind: cauchy, loc: 0.0, scale: 1.0}", "    prior: {kind: cauchy, scal: 1.0}"),
-     "unknown key runs.cauchy.prior.scal (value 1.0); allowed keys here: kind, loc, scale"),
+     "unknown key runs.cauchy.prior.scal (value 1.0): did you mean scale? (allowed keys here: kind, loc, scale)"),
     (("  fake: {n: 10000, lambdas: [0.1, 0.25, 0.5], seed: 0}", "  fake: {n: 10000, lambdas: [0.1, 1.5], seed: 0}"),
      "eval.fake.lambdas = [0.1, 1.5]: lambda 1.5 must lie in [0, 1]"),
     (("    net: dcgan", "    net: biggan"), "defaults.model.net = 'biggan': unknown net 'biggan' (allowed: dcgan, mlp)"),
@@ -110,7 +114,7 @@ def test_bad_params_give_one_line_naming_key_value_and_fix(tmp_path, edit, expec
     with pytest.raises(GanpriorsError) as err:
         load_params(edited(tmp_path, text_edit=edit))
     assert expected in str(err.value)
-    assert "\n" not in str(err.value)
+    assert "\n" not in str(err.value) and "more problem" not in str(err.value)
 
 
 def test_duplicate_keys_are_refused_at_any_depth_on_the_c_loader(tmp_path):

@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal, Optional
 from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
 
 from ganpriors import registry
-from ganpriors.config.errors import check_finite, one_line
+from ganpriors.config.errors import check_finite, first_problem, one_line, unknown_key
 from ganpriors.config.yaml_io import read_yaml  # noqa: F401  (the public name: ganpriors.config.read_yaml)
 from ganpriors.data.settings import DataSettings, ViewSettings
 from ganpriors.data.specs import DatasetSpec
@@ -133,11 +133,11 @@ class ResolvedRun(Defaults):
             try:
                 out[name] = REGULARISER_SETTINGS[name].model_validate(options if options is not None else {})
             except ValidationError as exc:
-                err = exc.errors()[0]
+                err, missing = first_problem(exc.errors())
                 where = ".".join(str(p) for p in err["loc"])
                 if err["type"] == "extra_forbidden":
-                    allowed = ", ".join(sorted(REGULARISER_SETTINGS[name].model_fields))
-                    raise ValueError(f"unknown key {name}.{where}; allowed keys here: {allowed}") from None
+                    allowed = sorted(REGULARISER_SETTINGS[name].model_fields)
+                    raise ValueError(unknown_key(f"{name}.{where}", err["input"], allowed, missing)[0]) from None
                 raise ValueError(f"{name}.{where} = {err.get('input')!r}: {err['msg']}") from None
         return out
 
