@@ -95,6 +95,12 @@ def test_stylegenes_baseline_matches_the_gene_banks_in_size():
     (("    steps: 2500", "    stepz: 30"),  # a misspelt key: reported, not the missing key it hides
      "params.yaml: unknown key defaults.train.stepz (value 30): did you mean steps? (allowed keys here: batch_size, "
      "beta1, beta2, checkpoint_every, gp_weight, log_every, loss, lr_d, lr_g, n_critic, steps)"),
+    (("    batch_size: 64", "    batch_size: 100000000"),
+     "params.yaml: runs.uniform: train.batch_size 100000000 is larger than the 60,000 images of Fashion-MNIST's "
+     "training split; set train.batch_size to at most 60,000"),
+    (("    train: &nemgan_train {loss: wgan-gp,", "    train: &nemgan_train {batch_size: 7501, loss: wgan-gp,"),
+     "params.yaml: runs.nemgan_p_twoclass: train.batch_size 7501 is larger than the 7,500 images of "
+     "Fashion-MNIST's training split under the run's view; set train.batch_size to at most 7,500"),
     (("    steps: 2500", "    steps: many"), "defaults.train.steps = 'many': Input should be a valid integer"),
     (("    lr_d: 2.0e-4", "    lr_d: 2e-4"), "PyYAML (Snakemake) reads '2e-4' (str) but ruamel (DVC) reads 0.0002"),
     (("    prior: {kind: cauchy, loc: 0.0, scale: 1.0}", "    prior: {kind: cauchy, loc: 0.0, scale: -1.0}"),
@@ -150,6 +156,54 @@ def test_parity_check_reads_nan_as_nan_and_validation_refuses_it(tmp_path):
     assert math.isnan(raw["defaults"]["train"]["lr_g"]) and raw["defaults"]["train"]["lr_d"] == -math.inf
     with pytest.raises(GanpriorsError, match=r"^nan.yaml: defaults.train.lr_g = nan: not a finite number; "):
         validate_params(raw, source="nan.yaml")
+
+
+def test_viewed_train_size_is_what_apply_view_keeps():
+    import torch
+
+    from ganpriors.data.settings import ViewSettings, viewed_train_size
+    from ganpriors.data.views import apply_view
+
+    labels = torch.arange(10).repeat_interleave(6000)[torch.randperm(60000, generator=torch.Generator().manual_seed(0))]
+    images = torch.zeros(60000, 1, 1, 1, dtype=torch.uint8)
+    params = load_params(ROOT / "params.yaml")
+    views = {repr(v): v for v in (params.resolve_run(name).view for name in params.runs)}  # None and two views
+    views = [*views.values(), ViewSettings(groups=[[0], [1, 2]], proportions=[0.3, 0.7]), ViewSettings(groups=[[0, 1]]),
+             ViewSettings(groups=[[3], [4]], proportions=[0.999, 0.001]), ViewSettings(proportions=[0.05] * 8 + [0.3, 0.3])]
+    assert len(views) == 7
+    for view in views:
+        assert viewed_train_size(view) == len(apply_view(images, labels, view).images), view
+
+
+def test_benchmark_runs_draw_fresh_batches_of_any_size(tmp_path):
+    path = edited(tmp_path, text_edit=("    train: {steps: 2000, batch_size: 256, lr_g: 5.0e-4, lr_d: 5.0e-4}",
+                                       "    train: {steps: 2000, batch_size: 100000000, lr_g: 5.0e-4, lr_d: 5.0e-4}"))
+    text = path.read_text().replace("  stacked_gan:\n    dataset: {kind: stacked}\n    model: {g_channels: 16, "
+                                    "d_channels: 16}\n    train: {steps: 1000}",
+                                    "  stacked_gan:\n    dataset: {kind: stacked}\n    model: {g_channels: 16, "
+                                    "d_channels: 16}\n    train: {steps: 1000, batch_size: 100000}")
+    path.write_text(text)
+    params = load_params(path)
+    assert params.resolve_run("ring_gan").train.batch_size == 100000000
+    assert params.resolve_run("stacked_gan").train.batch_size == 100000
+
+
+def test_train_stage_refuses_a_batch_larger_than_the_prepared_split(tmp_path):
+    """Validation counts Fashion-MNIST's 6,000 images per class; a prepared file with fewer is
+    caught when the train stage loads it, before the first step."""
+    import torch
+
+    from ganpriors.io import save_tensors
+    from ganpriors.train.batch import load_training_data
+
+    data = tmp_path / "small.safetensors"
+    tensors = {f"{s}_images": torch.zeros(50, 1, 28, 28, dtype=torch.uint8) for s in ("train", "test")}
+    save_tensors(data, {**tensors, **{f"{s}_labels": torch.arange(50) % 10 for s in ("train", "test")}})
+    run = load_params(ROOT / "params.yaml").resolve_run("nemgan_p_twoclass")  # view: classes 7 and 5, 80:20
+    with pytest.raises(GanpriorsError) as err:
+        load_training_data(data, run, "cpu")
+    assert str(err.value) == (f"{data}: run nemgan_p_twoclass: train.batch_size 64 is larger than the 6 training "
+                              "images under the run's view; lower it")
 
 
 def test_missing_section_and_run_override_type(tmp_path):

@@ -21,7 +21,7 @@ from pydantic import AfterValidator, Field, ValidationError, field_validator, mo
 from ganpriors import registry
 from ganpriors.config.errors import check_finite, first_problem, one_line, unknown_key
 from ganpriors.config.yaml_io import read_yaml  # noqa: F401  (the public name: ganpriors.config.read_yaml)
-from ganpriors.data.settings import DataSettings, ViewSettings
+from ganpriors.data.settings import DataSettings, ViewSettings, check_batch_size
 from ganpriors.data.specs import DatasetSpec
 from ganpriors.errors import GanpriorsError
 from ganpriors.priors.specs import PriorSpec
@@ -150,6 +150,7 @@ class ResolvedRun(Defaults):
             self.dataset.check(self)
         for options in self.regularisers.values():
             options.check(self)
+        check_batch_size(self)
         return self
 
 
