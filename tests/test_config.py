@@ -9,11 +9,12 @@ import yaml
 from ganpriors.config import STAGE_PARAMS, load_params, stage_params
 from ganpriors.errors import GanpriorsError
 
+from bad_params import CASES, README, message, readme_table, table
 from conftest import QUICK, ROOT
 
 
-def edited(tmp_path: Path, text_edit=None, data_edit=None) -> Path:
-    text = (ROOT / "params.yaml").read_text()
+def edited(tmp_path: Path, text_edit=None, data_edit=None, text=None) -> Path:
+    text = (ROOT / "params.yaml").read_text() if text is None else text
     if text_edit:
         old, new = text_edit
         assert old in text, old
@@ -75,52 +76,23 @@ def test_stylegenes_baseline_matches_the_gene_banks_in_size():
     assert sizes == {"sg_genes": 4096, "sg_mapping": 4063}  # "about the same parameter count"
 
 
-@pytest.mark.parametrize("edit,expected", [
-    (("modes: 5, noise: 0.3, learnable: true", "modes: 4, noise: 0.3, learnable: true"),
-     "runs.nemgan_p_superclass: prior.modes 4 must equal the 5 groups of the run's data"),
-    (("mode_matching: &mode_matching_5 {n_sup: 500, prior_warmup: 300",
-      "mode_matching: &mode_matching_5 {n_sup: 500, warmup: 300"),
-     "runs.nemgan_p_superclass.regularisers: unknown key mode_matching.warmup (value 300): did you mean prior_warmup? "
-     "(allowed keys here: channels, lr"),
-    (("      mode_matching: &mode_matching_5 {n_sup: 500", "      mode_seeking: &mode_matching_5 {n_sup: 500"),
-     "unknown regulariser 'mode_seeking' (allowed: disomap, dlle, mode_matching, rb_maem)"),
-    (("runs: [sg_normal, sg_mapping, sg_genes]", "runs: [sg_normal, sg_mapping, sg_gene]"),
-     "studies.stylegenes.runs: 'sg_gene' is not a run"),
-    (("proportions: [0.8, 0.2]", "proportions: [0.8, 0.3]"),
-     "runs.nemgan_p_twoclass.view: proportions [0.8, 0.3] must be 2 positive shares summing to 1"),
-    (("prior: {kind: gene_bank, genes: 8,", "prior: {kind: gene_bank, genes: 7,"),
-     "runs.sg_genes: model.z_dim 64 must be a multiple of prior.genes 7"),
-    (("    lr_g: 2.0e-4", "    lr_g: 2.0e-4\n    lr_gen: 1.0e-3"),
-     "unknown key defaults.train.lr_gen (value 0.001): did you mean lr_g? (allowed keys here: batch_size, beta1, beta2"),
-    (("    steps: 2500", "    stepz: 30"),  # a misspelt key: reported, not the missing key it hides
-     "params.yaml: unknown key defaults.train.stepz (value 30): did you mean steps? (allowed keys here: batch_size, "
-     "beta1, beta2, checkpoint_every, gp_weight, log_every, loss, lr_d, lr_g, n_critic, steps)"),
-    (("    batch_size: 64", "    batch_size: 100000000"),
-     "params.yaml: runs.uniform: train.batch_size 100000000 is larger than the 60,000 images of Fashion-MNIST's "
-     "training split; set train.batch_size to at most 60,000"),
-    (("    train: &nemgan_train {loss: wgan-gp,", "    train: &nemgan_train {batch_size: 7501, loss: wgan-gp,"),
-     "params.yaml: runs.nemgan_p_twoclass: train.batch_size 7501 is larger than the 7,500 images of "
-     "Fashion-MNIST's training split under the run's view; set train.batch_size to at most 7,500"),
-    (("    steps: 2500", "    steps: many"), "defaults.train.steps = 'many': Input should be a valid integer"),
-    (("    lr_d: 2.0e-4", "    lr_d: 2e-4"), "PyYAML (Snakemake) reads '2e-4' (str) but ruamel (DVC) reads 0.0002"),
-    (("    prior: {kind: cauchy, loc: 0.0, scale: 1.0}", "    prior: {kind: cauchy, loc: 0.0, scale: -1.0}"),
-     "runs.cauchy.prior.scale = -1.0: Input should be greater than 0"),
-    (("    prior: {kind: cauchy, loc: 0.0, scale: 1.0}", "    prior: {kind: lognormal}"),
-     "runs.cauchy.prior.kind = 'lognormal': unknown prior (allowed: normal, uniform, gamma, cauchy, nonparametric, gene_bank, mapped_normal, modes, truncated_normal)"),
-    (("    prior: {kind: cauchy, loc: 0.0, scale: 1.0}", "    prior: {kind: cauchy, scal: 1.0}"),
-     "unknown key runs.cauchy.prior.scal (value 1.0): did you mean scale? (allowed keys here: kind, loc, scale)"),
-    (("  fake: {n: 10000, lambdas: [0.1, 0.25, 0.5], seed: 0}", "  fake: {n: 10000, lambdas: [0.1, 1.5], seed: 0}"),
-     "eval.fake.lambdas = [0.1, 1.5]: lambda 1.5 must lie in [0, 1]"),
-    (("    net: dcgan", "    net: biggan"), "defaults.model.net = 'biggan': unknown net 'biggan' (allowed: dcgan, mlp)"),
-    (("seeds: [0, 1, 2]", "seeds: [0, 0]"), "seeds = [0, 0]: seeds [0, 0] must be distinct"),
-    (("  nonparametric:\n    prior:\n", "  non-param:\n    prior:\n"), "run name 'non-param' must match"),
-    ((" symmetric: true}", " symmetric: yes}"), "PyYAML (Snakemake) reads True (bool) but ruamel (DVC) reads 'yes'"),
-])
-def test_bad_params_give_one_line_naming_key_value_and_fix(tmp_path, edit, expected):
+@pytest.mark.parametrize("case", CASES, ids=[c.what for c in CASES])
+def test_bad_params_give_one_line_naming_key_value_and_fix(tmp_path, case):
+    """Every case of tests/bad_params.py (README.md's "Bad input" table) as it is shown: one line,
+    naming the file it came from."""
+    text = case.text()
     with pytest.raises(GanpriorsError) as err:
-        load_params(edited(tmp_path, text_edit=edit))
-    assert expected in str(err.value)
-    assert "\n" not in str(err.value) and "more problem" not in str(err.value)
+        load_params(edited(tmp_path, text=text))
+    message = str(err.value).replace(f"{tmp_path}/", "")
+    assert message.startswith("params.yaml: ")
+    assert case.expected_in(text) in message
+    assert "\n" not in message and "more problem" not in message  # one problem in each case
+
+
+def test_readme_bad_input_table_is_rendered_from_these_cases():
+    assert readme_table(README.read_text()) == table(), (
+        "README.md's bad-input table differs from tests/bad_params.py's cases and their messages; "
+        "regenerate it: PYTHONPATH=src python tests/bad_params.py --write")
 
 
 def test_duplicate_keys_are_refused_at_any_depth_on_the_c_loader(tmp_path):
@@ -238,6 +210,26 @@ def test_cli_rejects_bad_params_with_exit_2_before_writing(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0
     assert "defaults.train.steps = 0: Input should be greater than or equal to 1" in proc.stderr
+    assert sorted(p.name for p in ws.iterdir()) == ["params.yaml"]  # nothing written
+
+
+# One case of each kind that used to slip through or read badly, through a command that loads params.
+NEW_KINDS = {"duplicate key: a second top-level block": ["check"], "not a number (a float setting)": ["check"],
+             "misspelt key (the key it should be is then missing)": ["check"],
+             "batch larger than the training split": ["train", "--run", "uniform", "--seed", "0", "--data",
+                                                      "data/fm.safetensors", "--prior", "p.pt", "--out-dir", "out"]}
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.what in NEW_KINDS], ids=lambda c: c.what)
+def test_cli_gives_the_same_one_line_with_exit_2_before_anything_runs(tmp_path, case):
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "params.yaml").write_text(text := case.text())
+    command = NEW_KINDS[case.what]
+    proc = subprocess.run(["ganpriors", *command], cwd=ws, capture_output=True, text=True)
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == f"ganpriors {command[0]}: error: {message(case)}\n"  # as load_params says it
+    assert case.expected_in(text) in proc.stderr
     assert sorted(p.name for p in ws.iterdir()) == ["params.yaml"]  # nothing written
 
 
