@@ -1,3 +1,4 @@
+import math
 import shutil
 import subprocess
 from pathlib import Path
@@ -8,11 +9,12 @@ import yaml
 from ganpriors.config import STAGE_PARAMS, load_params, stage_params
 from ganpriors.errors import GanpriorsError
 
+from bad_params import CASES, README, message, readme_table, table
 from conftest import QUICK, ROOT
 
 
-def edited(tmp_path: Path, text_edit=None, data_edit=None) -> Path:
-    text = (ROOT / "params.yaml").read_text()
+def edited(tmp_path: Path, text_edit=None, data_edit=None, text=None) -> Path:
+    text = (ROOT / "params.yaml").read_text() if text is None else text
     if text_edit:
         old, new = text_edit
         assert old in text, old
@@ -74,42 +76,106 @@ def test_stylegenes_baseline_matches_the_gene_banks_in_size():
     assert sizes == {"sg_genes": 4096, "sg_mapping": 4063}  # "about the same parameter count"
 
 
-@pytest.mark.parametrize("edit,expected", [
-    (("modes: 5, noise: 0.3, learnable: true", "modes: 4, noise: 0.3, learnable: true"),
-     "runs.nemgan_p_superclass: prior.modes 4 must equal the 5 groups of the run's data"),
-    (("mode_matching: &mode_matching_5 {n_sup: 500, prior_warmup: 300",
-      "mode_matching: &mode_matching_5 {n_sup: 500, warmup: 300"),
-     "runs.nemgan_p_superclass.regularisers: unknown key mode_matching.warmup; allowed keys here: channels, lr"),
-    (("      mode_matching: &mode_matching_5 {n_sup: 500", "      mode_seeking: &mode_matching_5 {n_sup: 500"),
-     "unknown regulariser 'mode_seeking' (allowed: disomap, dlle, mode_matching, rb_maem)"),
-    (("runs: [sg_normal, sg_mapping, sg_genes]", "runs: [sg_normal, sg_mapping, sg_gene]"),
-     "studies.stylegenes.runs: 'sg_gene' is not a run"),
-    (("proportions: [0.8, 0.2]", "proportions: [0.8, 0.3]"),
-     "runs.nemgan_p_twoclass.view: proportions [0.8, 0.3] must be 2 positive shares summing to 1"),
-    (("prior: {kind: gene_bank, genes: 8,", "prior: {kind: gene_bank, genes: 7,"),
-     "runs.sg_genes: model.z_dim 64 must be a multiple of prior.genes 7"),
-    (("    lr_g: 2.0e-4", "    lr_g: 2.0e-4\n    lr_gen: 1.0e-3"),
-     "unknown key defaults.train.lr_gen (value 0.001); allowed keys here: adam, batch_size, beta1"),
-    (("    steps: 2500", "    steps: many"), "defaults.train.steps = 'many': Input should be a valid integer"),
-    (("    lr_d: 2.0e-4", "    lr_d: 2e-4"), "PyYAML (Snakemake) reads '2e-4' (str) but ruamel (DVC) reads 0.0002"),
-    (("    prior: {kind: cauchy, loc: 0.0, scale: 1.0}", "    prior: {kind: cauchy, loc: 0.0, scale: -1.0}"),
-     "runs.cauchy.prior.scale = -1.0: Input should be greater than 0"),
-    (("    prior: {kind: cauchy, loc: 0.0, scale: 1.0}", "    prior: {kind: lognormal}"),
-     "runs.cauchy.prior.kind = 'lognormal': unknown prior (allowed: normal, uniform, gamma, cauchy, nonparametric, gene_bank, mapped_normal, modes, truncated_normal)"),
-    (("    prior: {kind: cauchy, loc: 0.0, scale: 1.0}", "    prior: {kind: cauchy, scal: 1.0}"),
-     "unknown key runs.cauchy.prior.scal (value 1.0); allowed keys here: kind, loc, scale"),
-    (("  fake: {n: 10000, lambdas: [0.1, 0.25, 0.5], seed: 0}", "  fake: {n: 10000, lambdas: [0.1, 1.5], seed: 0}"),
-     "eval.fake.lambdas = [0.1, 1.5]: lambda 1.5 must lie in [0, 1]"),
-    (("    net: dcgan", "    net: biggan"), "defaults.model.net = 'biggan': unknown net 'biggan' (allowed: dcgan, mlp)"),
-    (("seeds: [0, 1, 2]", "seeds: [0, 0]"), "seeds = [0, 0]: seeds [0, 0] must be distinct"),
-    (("  nonparametric:\n    prior:\n", "  non-param:\n    prior:\n"), "run name 'non-param' must match"),
-    ((" symmetric: true}", " symmetric: yes}"), "PyYAML (Snakemake) reads True (bool) but ruamel (DVC) reads 'yes'"),
-])
-def test_bad_params_give_one_line_naming_key_value_and_fix(tmp_path, edit, expected):
+@pytest.mark.parametrize("case", CASES, ids=[c.what for c in CASES])
+def test_bad_params_give_one_line_naming_key_value_and_fix(tmp_path, case):
+    """Every case of tests/bad_params.py (README.md's "Bad input" table) as it is shown: one line,
+    naming the file it came from."""
+    text = case.text()
     with pytest.raises(GanpriorsError) as err:
-        load_params(edited(tmp_path, text_edit=edit))
-    assert expected in str(err.value)
-    assert "\n" not in str(err.value)
+        load_params(edited(tmp_path, text=text))
+    message = str(err.value).replace(f"{tmp_path}/", "")
+    assert message.startswith("params.yaml: ")
+    assert case.expected_in(text) in message
+    assert "\n" not in message and "more problem" not in message  # one problem in each case
+
+
+def test_readme_bad_input_table_is_rendered_from_these_cases():
+    assert readme_table(README.read_text()) == table(), (
+        "README.md's bad-input table differs from tests/bad_params.py's cases and their messages; "
+        "regenerate it: PYTHONPATH=src python tests/bad_params.py --write")
+
+
+def test_duplicate_keys_are_refused_at_any_depth_on_the_c_loader(tmp_path):
+    from ganpriors.config.yaml_io import UniqueKeyLoader, load_yaml, read_yaml
+
+    assert UniqueKeyLoader.__mro__[1] is getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    for text, key, lines in [("a: 1\nb: 2\na: 3\n", "a", "at lines 1 and 3"),
+                             ("a:\n  - {x: 1}\n  - {x: 1, y: 2,\n     x: 3}\n", "a[1].x", "at lines 3 and 4"),
+                             ("s: {k: {m: 1, m: 1}}\n", "s.k.m", "twice on line 1"),
+                             ("true: 1\nyes: 2\n", "True", "at lines 1 and 2")]:  # one key to PyYAML
+        with pytest.raises(GanpriorsError) as err:
+            load_yaml(text, "f.yaml")
+        assert str(err.value).startswith(f"f.yaml: duplicate key {key} {lines}; keep one"), text
+    # Not duplicates: an alias used twice, a merge key overridden, equal keys in different mappings.
+    text = "base: &b {k: 1, j: 2}\nx: *b\ny: {<<: *b, k: 3}\nz: {k: 1}\n"
+    assert load_yaml(text, "f.yaml") == {"base": {"k": 1, "j": 2}, "x": {"k": 1, "j": 2}, "y": {"k": 3, "j": 2},
+                                         "z": {"k": 1}}
+    for path in [ROOT / "params.yaml", *sorted((ROOT / "configs").glob("*.yaml"))]:  # reads as before
+        assert load_yaml(path.read_text(), path) == yaml.load(path.read_text(), Loader=yaml.SafeLoader), path
+    # Two keys to PyYAML (True and 'on'), one key twice to ruamel (YAML 1.2): its error, as one line.
+    (path := tmp_path / "on.yaml").write_text("a:\n  on: 1\n  'on': 2\n")
+    with pytest.raises(GanpriorsError, match=r"^\S+on.yaml: line 3: ruamel \(DVC\) cannot read the file \(found "
+                                             r"duplicate key \"on\" with value \"2\" \(original value: \"1\"\)\); [^\n]+$"):
+        read_yaml(path)
+
+
+def test_parity_check_reads_nan_as_nan_and_validation_refuses_it(tmp_path):
+    from ganpriors.config import read_yaml, validate_params
+
+    path = tmp_path / "nan.yaml"
+    path.write_text("defaults: {train: {lr_g: .NaN, lr_d: -.inf}}\n")
+    raw = read_yaml(path)  # PyYAML and ruamel agree: nan and nan
+    assert math.isnan(raw["defaults"]["train"]["lr_g"]) and raw["defaults"]["train"]["lr_d"] == -math.inf
+    with pytest.raises(GanpriorsError, match=r"^nan.yaml: defaults.train.lr_g = nan: not a finite number; "):
+        validate_params(raw, source="nan.yaml")
+
+
+def test_viewed_train_size_is_what_apply_view_keeps():
+    import torch
+
+    from ganpriors.data.settings import ViewSettings, viewed_train_size
+    from ganpriors.data.views import apply_view
+
+    labels = torch.arange(10).repeat_interleave(6000)[torch.randperm(60000, generator=torch.Generator().manual_seed(0))]
+    images = torch.zeros(60000, 1, 1, 1, dtype=torch.uint8)
+    params = load_params(ROOT / "params.yaml")
+    views = {repr(v): v for v in (params.resolve_run(name).view for name in params.runs)}  # None and two views
+    views = [*views.values(), ViewSettings(groups=[[0], [1, 2]], proportions=[0.3, 0.7]), ViewSettings(groups=[[0, 1]]),
+             ViewSettings(groups=[[3], [4]], proportions=[0.999, 0.001]), ViewSettings(proportions=[0.05] * 8 + [0.3, 0.3])]
+    assert len(views) == 7
+    for view in views:
+        assert viewed_train_size(view) == len(apply_view(images, labels, view).images), view
+
+
+def test_benchmark_runs_draw_fresh_batches_of_any_size(tmp_path):
+    path = edited(tmp_path, text_edit=("    train: {steps: 2000, batch_size: 256, lr_g: 5.0e-4, lr_d: 5.0e-4}",
+                                       "    train: {steps: 2000, batch_size: 100000000, lr_g: 5.0e-4, lr_d: 5.0e-4}"))
+    text = path.read_text().replace("  stacked_gan:\n    dataset: {kind: stacked}\n    model: {g_channels: 16, "
+                                    "d_channels: 16}\n    train: {steps: 1000}",
+                                    "  stacked_gan:\n    dataset: {kind: stacked}\n    model: {g_channels: 16, "
+                                    "d_channels: 16}\n    train: {steps: 1000, batch_size: 100000}")
+    path.write_text(text)
+    params = load_params(path)
+    assert params.resolve_run("ring_gan").train.batch_size == 100000000
+    assert params.resolve_run("stacked_gan").train.batch_size == 100000
+
+
+def test_train_stage_refuses_a_batch_larger_than_the_prepared_split(tmp_path):
+    """Validation counts Fashion-MNIST's 6,000 images per class; a prepared file with fewer is
+    caught when the train stage loads it, before the first step."""
+    import torch
+
+    from ganpriors.io import save_tensors
+    from ganpriors.train.batch import load_training_data
+
+    data = tmp_path / "small.safetensors"
+    tensors = {f"{s}_images": torch.zeros(50, 1, 28, 28, dtype=torch.uint8) for s in ("train", "test")}
+    save_tensors(data, {**tensors, **{f"{s}_labels": torch.arange(50) % 10 for s in ("train", "test")}})
+    run = load_params(ROOT / "params.yaml").resolve_run("nemgan_p_twoclass")  # view: classes 7 and 5, 80:20
+    with pytest.raises(GanpriorsError) as err:
+        load_training_data(data, run, "cpu")
+    assert str(err.value) == (f"{data}: run nemgan_p_twoclass: train.batch_size 64 is larger than the 6 training "
+                              "images under the run's view; lower it")
 
 
 def test_missing_section_and_run_override_type(tmp_path):
@@ -145,6 +211,41 @@ def test_cli_rejects_bad_params_with_exit_2_before_writing(tmp_path):
     assert proc.stderr.strip().count("\n") == 0
     assert "defaults.train.steps = 0: Input should be greater than or equal to 1" in proc.stderr
     assert sorted(p.name for p in ws.iterdir()) == ["params.yaml"]  # nothing written
+
+
+# One case of each kind that used to slip through or read badly, through a command that loads params.
+NEW_KINDS = {"duplicate key: a second top-level block": ["check"], "not a number (a float setting)": ["check"],
+             "misspelt key (the key it should be is then missing)": ["check"],
+             "batch larger than the training split": ["train", "--run", "uniform", "--seed", "0", "--data",
+                                                      "data/fm.safetensors", "--prior", "p.pt", "--out-dir", "out"]}
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.what in NEW_KINDS], ids=lambda c: c.what)
+def test_cli_gives_the_same_one_line_with_exit_2_before_anything_runs(tmp_path, case):
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "params.yaml").write_text(text := case.text())
+    command = NEW_KINDS[case.what]
+    proc = subprocess.run(["ganpriors", *command], cwd=ws, capture_output=True, text=True)
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == f"ganpriors {command[0]}: error: {message(case)}\n"  # as load_params says it
+    assert case.expected_in(text) in proc.stderr
+    assert sorted(p.name for p in ws.iterdir()) == ["params.yaml"]  # nothing written
+
+
+def test_snakemake_refuses_duplicate_keys_that_pyyaml_would_drop(tmp_path):
+    """Snakemake's own reading of the configfile keeps the last block; the Snakefile's does not."""
+    from conftest import make_workspace
+
+    ws = make_workspace(tmp_path / "ws")
+    text = (ws / "params.yaml").read_text() + "report:\n  dpi: 90\n"
+    (ws / "params.yaml").write_text(text)
+    proc = subprocess.run(["snakemake", "-n", "--cores", "1"], cwd=ws, capture_output=True, text=True)
+    assert proc.returncode != 0
+    first, second = (i for i, s in enumerate(text.splitlines(), 1) if s == "report:")
+    assert f"ganpriors: error: params.yaml: duplicate key report at lines {first} and {second}; keep one" in (
+        proc.stdout + proc.stderr)
+    assert not (ws / "data").exists() and not (ws / "results").exists()
 
 
 def test_snakemake_refuses_bad_params_before_running_anything(tmp_path):

@@ -153,11 +153,11 @@ def _edited(edit) -> dict:
     (lambda r: r["ring_gan"]["dataset"].update(kind="spiral"),
      "runs.ring_gan.dataset.kind = 'spiral': unknown dataset (allowed: gaussian_ring, gaussian_grid, stacked)"),
     (lambda r: r["ring_gan"]["dataset"].update(radiu=2.0),
-     "unknown key runs.ring_gan.dataset.radiu (value 2.0); allowed keys here: eval_samples, kind, modes,"),
+     "unknown key runs.ring_gan.dataset.radiu (value 2.0): did you mean radius? (allowed keys here: eval_samples, kind,"),
     (lambda r: r["ring_gan"]["model"].update(d_norm="batch"),
      "the mlp discriminator supports none or spectral"),
     (lambda r: r["ring_maem"]["regularisers"]["rb_maem"].update(buffer=3),
-     "unknown key rb_maem.buffer; allowed keys here: buffer_size, norm_weight, real_in_discriminator, warmup, weight"),
+     "unknown key rb_maem.buffer (value 3): did you mean buffer_size? (allowed keys here: buffer_size, norm_weight,"),
 ])
 def test_bad_mode_collapse_params_are_one_line_errors(edit, message):
     with pytest.raises(GanpriorsError) as err:

@@ -5,6 +5,7 @@ out-of-range value raises GanpriorsError with one line naming the key path, the 
 allowed (ganpriors.config.errors). The file must also read the same under PyYAML (Snakemake,
 YAML 1.1) and ruamel (DVC, YAML 1.2), otherwise the two tools would run different experiments.
 
+Reading the file (duplicate keys refused, the parity check) is ganpriors.config.yaml_io.
 Components (priors, datasets, nets, regularisers, studies) own their settings and cross-checks
 in their own modules; this module only assembles them.
 """
@@ -15,12 +16,12 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
 
-import yaml
 from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
 
 from ganpriors import registry
-from ganpriors.config.errors import one_line, yaml_parity
-from ganpriors.data.settings import DataSettings, ViewSettings
+from ganpriors.config.errors import check_finite, first_problem, one_line, unknown_key
+from ganpriors.config.yaml_io import read_yaml  # noqa: F401  (the public name: ganpriors.config.read_yaml)
+from ganpriors.data.settings import DataSettings, ViewSettings, check_batch_size
 from ganpriors.data.specs import DatasetSpec
 from ganpriors.errors import GanpriorsError
 from ganpriors.priors.specs import PriorSpec
@@ -137,11 +138,11 @@ class ResolvedRun(Defaults):
             try:
                 out[name] = REGULARISER_SETTINGS[name].model_validate(options if options is not None else {})
             except ValidationError as exc:
-                err = exc.errors()[0]
+                err, missing = first_problem(exc.errors())
                 where = ".".join(str(p) for p in err["loc"])
                 if err["type"] == "extra_forbidden":
-                    allowed = ", ".join(sorted(REGULARISER_SETTINGS[name].model_fields))
-                    raise ValueError(f"unknown key {name}.{where}; allowed keys here: {allowed}") from None
+                    allowed = sorted(REGULARISER_SETTINGS[name].model_fields)
+                    raise ValueError(unknown_key(f"{name}.{where}", err["input"], allowed, missing)[0]) from None
                 raise ValueError(f"{name}.{where} = {err.get('input')!r}: {err['msg']}") from None
         return out
 
@@ -154,6 +155,7 @@ class ResolvedRun(Defaults):
             self.dataset.check(self)
         for options in self.regularisers.values():
             options.check(self)
+        check_batch_size(self)
         return self
 
 
@@ -288,36 +290,17 @@ def _resolve_run(defaults: dict, name: str, overrides: dict) -> ResolvedRun:
 def validate_params(raw: Any, source: str = "params.yaml") -> Params:
     if not isinstance(raw, dict):
         raise GanpriorsError(f"{source}: the file must be a YAML mapping of sections (data, defaults, runs, ...)")
+    check_finite(raw, source)  # before the schema: .nan and .inf pass some of its range checks
     try:
         params = Params.model_validate(raw)
     except ValidationError as exc:
         raise GanpriorsError(one_line(exc, Params).replace("params.yaml", source, 1)) from None
-    params.resolved_runs()  # validates every run's overrides and prior
     try:
+        params.resolved_runs()  # validates every run's overrides and prior
         params.check_studies()
     except GanpriorsError as exc:
         raise GanpriorsError(str(exc).replace("params.yaml", source, 1)) from None
     return params
-
-
-def read_yaml(path: Path | str) -> dict:
-    path = Path(path)
-    if not path.is_file():
-        raise GanpriorsError(f"{path}: not found; run from the repository root or pass --params PATH")
-    text = path.read_text()
-    try:
-        # libyaml's loader when PyYAML has it: the same safe resolver (what Snakemake reads), 10x faster
-        raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise GanpriorsError(f"{path}:{where}: not valid YAML ({getattr(exc, 'problem', exc)}); fix the syntax") from None
-    yaml_parity(path, raw, text)
-    if isinstance(raw, dict) and "overlay_of" in raw:  # configs/quick*.yaml: changes to another file
-        from ganpriors.config.overlay import apply_overlay
-
-        return apply_overlay(path)
-    return raw
 
 
 def load_params(path: Path | str = DEFAULT_PARAMS) -> Params:

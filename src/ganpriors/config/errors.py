@@ -1,14 +1,16 @@
 """One-line errors for params.yaml, and the PyYAML/ruamel parity check.
 
-pydantic reports every problem with a location tuple; the pipeline shows the first as one line
-naming the key path, the value, and what is allowed or how to fix it.
+pydantic reports every problem with a location tuple; the pipeline shows one (an unknown key
+before the rest) as one line naming the key path, the value, and what is allowed or how to fix it.
 """
 from __future__ import annotations
 
+import math
 import os
 import re
+from difflib import get_close_matches
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional, Sequence
 
 from pydantic import BaseModel, ValidationError
 
@@ -56,16 +58,41 @@ def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
     return sorted(fields) if fields else []
 
 
+def _more(n: int) -> str:
+    return f" (and {n} more problem(s))" if n > 0 else ""
+
+
+def unknown_key(path: str, value: Any, allowed: list[str], missing: Sequence[str] = ()) -> tuple[str, Optional[str]]:
+    """'unknown key ...' naming the closest allowed key (a missing one first: most likely the key
+    meant), and that guess (None when no key is close)."""
+    key = path.rsplit(".", 1)[-1]
+    guess = next(iter(get_close_matches(key, missing, n=1) or get_close_matches(key, allowed, n=1)), None)
+    text = f"unknown key {path} (value {value!r})"
+    if guess is not None:
+        return f"{text}: did you mean {guess}? (allowed keys here: {', '.join(allowed)})", guess
+    return f"{text}; {'allowed keys here: ' + ', '.join(allowed) if allowed else 'remove it'}", None
+
+
+def first_problem(errors: list[dict]) -> tuple[dict, list[str]]:
+    """The problem to report: an unknown key before the rest (a misspelt key is also reported
+    missing under its right name, and that would hide the cause); and the keys missing beside it."""
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+    parent = _clean_loc(tuple(err["loc"]))[:-1]
+    missing = [str(loc[-1]) for e in errors if e["type"] == "missing"
+               for loc in [_clean_loc(tuple(e["loc"]))] if loc[:-1] == parent]
+    return err, missing
+
+
 def one_line(exc: ValidationError, model: type[BaseModel], prefix: str = "") -> str:
     """The first problem of a validation error as one line: key path, value, what is allowed."""
-    err = exc.errors()[0]
+    errors = exc.errors()
+    err, missing = first_problem(errors)
     loc = _clean_loc(tuple(err["loc"]))
     path = ".".join(str(p) for p in ((prefix,) if prefix else ()) + loc)
-    more = f" (and {len(exc.errors()) - 1} more problem(s))" if len(exc.errors()) > 1 else ""
     if err["type"] == "extra_forbidden":
-        allowed = _allowed_keys(model, tuple(err["loc"]))
-        hint = f"allowed keys here: {', '.join(allowed)}" if allowed else "remove it"
-        return f"params.yaml: unknown key {path} (value {err['input']!r}); {hint}{more}"
+        text, guess = unknown_key(path, err["input"], _allowed_keys(model, tuple(err["loc"])), missing)
+        return f"params.yaml: {text}{_more(len(errors) - 1 - (guess in missing))}"  # renaming supplies it
+    more = _more(len(errors) - 1)
     if err["type"] == "missing":
         return f"params.yaml: missing key {path}; add it (see the committed params.yaml for an example){more}"
     if err["type"] == "union_tag_invalid":
@@ -82,6 +109,20 @@ def one_line(exc: ValidationError, model: type[BaseModel], prefix: str = "") -> 
         # sub-tree would bury it.
         return f"params.yaml: {path + ': ' if path else ''}{msg}{more}"
     return f"params.yaml: {path} = {value!r}: {msg}{more}"
+
+
+def check_finite(tree: Any, source: str = "params.yaml", where: str = "") -> None:
+    """Refuse .nan and .inf anywhere: no setting means them, and nan passes every comparison it is in
+    (a learning rate of .inf is 'greater than 0')."""
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            check_finite(value, source, f"{where}.{key}" if where else str(key))
+    elif isinstance(tree, list):
+        for i, value in enumerate(tree):
+            check_finite(value, source, f"{where}[{i}]")
+    elif isinstance(tree, float) and not math.isfinite(tree):
+        raise GanpriorsError(f"{source}: {where} = {tree!r}: not a finite number; write a finite value "
+                             "(YAML reads .nan and .inf as floats, which no setting accepts)")
 
 
 # Contents already found to read the same in both parsers: a user cache, never the workspace (a
@@ -105,9 +146,15 @@ def yaml_parity(path: Path, pyyaml_data: Any, text: str | None = None) -> None:
     marker = PARITY_CHECKED / hashlib.sha256(key.encode()).hexdigest()
     if marker.is_file():
         return
-    from ruamel.yaml import YAML
+    from ruamel.yaml import YAML, YAMLError
 
-    ruamel_data = YAML(typ="safe", pure=True).load(text)
+    try:
+        ruamel_data = YAML(typ="safe", pure=True).load(text)
+    except YAMLError as exc:  # PyYAML has read the file (the caller loaded it), ruamel cannot
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise GanpriorsError(f"{path}:{where}: ruamel (DVC) cannot read the file ({getattr(exc, 'problem', None) or exc}); "
+                             "write it so that PyYAML (Snakemake) and ruamel both read it") from None
 
     def walk(a: Any, b: Any, where: str) -> None:
         if isinstance(a, dict) and isinstance(b, dict):
@@ -119,6 +166,8 @@ def yaml_parity(path: Path, pyyaml_data: Any, text: str | None = None) -> None:
             for i, (x, y) in enumerate(zip(a, b)):
                 walk(x, y, f"{where}[{i}]")
             return
+        if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+            return  # the same reading (nan != nan); validation refuses it with its own message
         if type(a) is not type(b) or a != b:
             raise GanpriorsError(
                 f"{path}: {where}: PyYAML (Snakemake) reads {a!r} ({type(a).__name__}) but ruamel (DVC) reads "

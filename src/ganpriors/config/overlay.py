@@ -35,11 +35,11 @@ def apply_overlay(overlay_path: Path | str) -> dict:
     """The params tree of an overlay applied to the file it names."""
     import json
 
-    from ganpriors.config.core import read_yaml
     from ganpriors.config.errors import yaml_parity
+    from ganpriors.config.yaml_io import load_yaml, read_yaml
 
     overlay_path = Path(overlay_path)
-    patch = yaml.safe_load(overlay_path.read_text())
+    patch = load_yaml(overlay_path.read_text(), overlay_path)  # duplicate keys refused, as in params.yaml
     if not isinstance(patch, dict) or not isinstance(patch.get(OVERLAY_KEY), str):
         raise GanpriorsError(f"{overlay_path}: not an overlay (no '{OVERLAY_KEY}: <params file>' key)")
     yaml_parity(overlay_path, patch)

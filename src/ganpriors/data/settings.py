@@ -67,3 +67,33 @@ class ViewSettings(Strict):
             if len(self.proportions) != n or any(p <= 0 for p in self.proportions) or abs(sum(self.proportions) - 1) > 1e-6:
                 raise ValueError(f"proportions {self.proportions} must be {n} positive shares summing to 1")
         return self
+
+
+# Fashion-MNIST's training split (the pinned files of params `data`): 6,000 images of each class.
+TRAIN_IMAGES_PER_CLASS = 6000
+N_CLASSES = 10
+
+
+def viewed_train_size(view: Optional[ViewSettings], per_class: int = TRAIN_IMAGES_PER_CLASS,
+                      n_classes: int = N_CLASSES) -> int:
+    """Images of the training split that ganpriors.data.views.apply_view keeps under `view`,
+    computed from the class counts (the same arithmetic), without loading the data."""
+    groups = view.groups if view is not None and view.groups is not None else [[c] for c in range(n_classes)]
+    counts = [per_class * len(g) for g in groups]
+    if view is None or view.proportions is None:
+        return sum(counts)
+    total = min(n / p for n, p in zip(counts, view.proportions))  # largest N with N * p_g <= n_g
+    return sum(min(n, int(round(total * p))) for n, p in zip(counts, view.proportions))
+
+
+def check_batch_size(run) -> None:
+    """A batch must fit in the training split (a ResolvedRun); benchmark datasets that draw fresh
+    samples for every batch have no size (their spec's train_size is None)."""
+    if run.dataset is not None:
+        size, what = run.dataset.train_size, f"the {run.dataset.kind} dataset"
+    else:
+        size = viewed_train_size(run.view)
+        what = "Fashion-MNIST's training split" + (" under the run's view" if run.view is not None else "")
+    if size is not None and run.train.batch_size > size:
+        raise ValueError(f"train.batch_size {run.train.batch_size} is larger than the {size:,} images of {what}; "
+                         f"set train.batch_size to at most {size:,}")

@@ -11,7 +11,7 @@ The mode-coverage benchmarks are datasets of their own, each carrying its evalua
 """
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, ClassVar, Literal, Optional, Union
 
 from pydantic import Field
 
@@ -19,6 +19,9 @@ from ganpriors.schema import Component
 
 
 class DatasetComponent(Component):
+    # Images a batch is drawn from; None: every batch is drawn afresh (any batch size fits).
+    train_size: ClassVar[Optional[int]] = None
+
     def check(self, run) -> None:
         if run.view is not None:
             raise ValueError(f"dataset {self.kind} cannot be combined with a view or mode_matching "

@@ -13,6 +13,7 @@ import torch
 from ganpriors import registry
 from ganpriors.data.datasets import load_split, to_unit_range
 from ganpriors.data.views import apply_view
+from ganpriors.errors import GanpriorsError
 
 
 @dataclass
@@ -51,6 +52,10 @@ def load_training_data(data_path: Path, run, device):
         return registry.resolve(registry.DATASETS, run.dataset.kind)(run.dataset, data_path, device)
     split = load_split(data_path, "train")
     viewed = apply_view(split.images, split.labels, run.view)
+    if run.train.batch_size > len(viewed.images):  # validation counted Fashion-MNIST's 6,000 per class
+        under = " under the run's view" if run.view is not None else ""
+        raise GanpriorsError(f"{data_path}: run {run.name}: train.batch_size {run.train.batch_size} is larger than "
+                             f"the {len(viewed.images):,} training images{under}; lower it")
     return TrainingData(to_unit_range(viewed.images).to(device), viewed.labels.to(device), viewed.n_groups)
 
 
