@@ -5,7 +5,7 @@ both tools' caches key on content). `ganpriors provenance`, run in the workspace
 run, writes results/tables/<study>/provenance.json beside the tables instead: the commit the
 workspace is at (and whether the files the results depend on are modified against it), the
 distinct environment fingerprints recorded in the study's artefacts, the hashes of params.yaml,
-requirements.lock and the feature extractor's weights, and the CPU seconds each stage took.
+requirements.lock and the feature extractor's weights, and the wall-clock seconds each stage took.
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ganpriors import timings
 from ganpriors.errors import GanpriorsError
+from ganpriors.io import sha256_file
 from ganpriors.pipeline import layout
 
 # Inputs of every result besides the data: a change here against the commit makes the record "dirty".
@@ -49,7 +50,7 @@ def commit_record(root: Path) -> dict:
 
 
 def _sha256(path: Path) -> str | None:
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+    return sha256_file(path) if path.is_file() else None
 
 
 def _digest(tree: dict) -> str:
