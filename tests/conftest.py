@@ -101,7 +101,7 @@ def snakemake_workspace(tmp_path_factory, snakemake_cache) -> Path:
 # One job of each stage kind of every study, recomputed from scratch by DVC in the workspace that
 # adopted Snakemake's outputs: test_dvc_and_snakemake_write_the_same_files compares their bits with
 # Snakemake's (the rest of the quick DAG runs the same commands; test_parity checks that).
-DVC_RECOMPUTED = ["download", "prepare", "classifier", "real_features", "fit_prior@nonparametric", "fit_prior@sg_genes",
+DVC_RECOMPUTED = ["stamp_params", "download", "prepare", "classifier", "real_features", "fit_prior@nonparametric", "fit_prior@sg_genes",
                   "train@cauchy-1", "evaluate@cauchy-1", "train@sg_genes-0", "evaluate@sg_genes-0",
                   "probe_stylegenes@sg_genes-0", "train@nemgan_p_twoclass-1", "evaluate@nemgan_p_twoclass-1",
                   "probe_nemgan@nemgan_p_twoclass-1", "report_nonparametric", "report_stylegenes", "report_nemgan"]

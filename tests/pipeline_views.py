@@ -18,6 +18,7 @@ class Job:
     inputs: set[str] = field(default_factory=set)
     outputs: set[str] = field(default_factory=set)
     params: set[str] | None = None
+    stamp: str | None = None  # DVC: the params stamp the stage depends on
 
 
 def normalise_cmd(cmd: str) -> str:
@@ -58,21 +59,41 @@ def snakemake_params_from_metadata(ws: Path) -> dict[str, set[str]]:
     return found
 
 
+STAMPS = ".ganpriors/params/"
+
+
 def dvc_jobs(ws: Path) -> dict[str, Job]:
+    """Every DVC stage but stamp_params (the writer of the params stamps, which Snakemake writes
+    when it parses: see dvc_stamp_stage). A stage's params are the keys of its stamp file (the
+    workspace's stamps must exist: snakemake_jobs writes them), its stamp is not among its inputs."""
     from dvc.dependency.param import ParamsDependency
     from dvc.repo import Repo
 
     jobs = {}
     with Repo(str(ws)) as repo:
         for stage in repo.index.stages:
+            if stage.name == "stamp_params":
+                continue
             cmd = normalise_cmd(stage.cmd)
             job = Job(cmd.split()[1], cmd, params=set())
             for dep in stage.deps:
-                if isinstance(dep, ParamsDependency):
-                    job.params |= set(dep.params)
+                assert not isinstance(dep, ParamsDependency), f"{stage.name} reads params.yaml itself"
+                if dep.def_path.startswith(STAMPS):
+                    job.stamp = dep.def_path
+                    job.params = set(json.loads((ws / dep.def_path).read_text()))
                 else:
                     job.inputs.add(dep.def_path)
             job.outputs = {out.def_path for out in stage.outs}
             jobs[cmd] = job
     return jobs
 
+
+def dvc_stamp_stage(ws: Path):
+    """The stamp_params stage: (its command, its params dependencies as {file: keys}, its outputs)."""
+    from dvc.dependency.param import ParamsDependency
+    from dvc.repo import Repo
+
+    with Repo(str(ws)) as repo:
+        stage = next(s for s in repo.index.stages if s.name == "stamp_params")
+        params = {dep.def_path: list(dep.params) for dep in stage.deps if isinstance(dep, ParamsDependency)}
+        return normalise_cmd(stage.cmd), params, {out.def_path for out in stage.outs}

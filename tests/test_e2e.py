@@ -175,13 +175,16 @@ def test_dvc_reruns_exactly_what_an_edit_affects(dvc_workspace, tmp_path):
     ws = clone_workspace(dvc_workspace, tmp_path / "edited")
     edit_params(ws, CAUCHY_OLD, CAUCHY_NEW)
     edit_params(ws, GENES_OLD, GENES_NEW)
-    assert dvc_executed(ws) == {"fit_prior@cauchy", "train@cauchy-0", "train@cauchy-1", "evaluate@cauchy-0",
+    # stamp_params (DVC's only reader of params.yaml) reruns on any edit and rewrites the stamps
+    # whose content changed; through them, exactly the affected stages rerun.
+    assert dvc_executed(ws) == {"stamp_params",
+                                "fit_prior@cauchy", "train@cauchy-0", "train@cauchy-1", "evaluate@cauchy-0",
                                 "evaluate@cauchy-1", "report_nonparametric",
                                 "fit_prior@sg_genes", "train@sg_genes-0", "train@sg_genes-1", "evaluate@sg_genes-0",
                                 "evaluate@sg_genes-1", "probe_stylegenes@sg_genes-0", "probe_stylegenes@sg_genes-1",
                                 "report_stylegenes"}
     edit_params(ws, "  decimals: 3", "  decimals: 2")
-    assert dvc_executed(ws) == {"report_nonparametric", "report_stylegenes", "report_nemgan"}
+    assert dvc_executed(ws) == {"stamp_params", "report_nonparametric", "report_stylegenes", "report_nemgan"}
     edit_params(ws, *REORDERED)
     edit_params(ws, CAUCHY_NEW, "    prior: {scale: 2.0, loc: 0.0, kind: cauchy}")
     assert dvc_executed(ws) == set()
@@ -193,8 +196,10 @@ def test_dvc_reruns_exactly_what_an_edit_affects(dvc_workspace, tmp_path):
     run(["git", "commit", "-qm", "quick study, edited"], ws)
     proc = run(["dvc", "exp", "run", "-S", "runs.cauchy.prior.scale=3.0"], ws)
     assert set(re.findall(r"Running stage '([^']+)'", proc.stdout + proc.stderr)) == {
-        "fit_prior@cauchy", "train@cauchy-0", "train@cauchy-1", "evaluate@cauchy-0", "evaluate@cauchy-1",
+        "stamp_params", "fit_prior@cauchy", "train@cauchy-0", "train@cauchy-1", "evaluate@cauchy-0", "evaluate@cauchy-1",
         "report_nonparametric"}
+    diff = json.loads(run(["dvc", "params", "diff", "--json"], ws).stdout)["params.yaml"]
+    assert diff == {"runs.cauchy.prior.scale": {"old": 2.0, "new": 3.0}}, diff
     shown = json.loads(run(["dvc", "exp", "show", "--json"], ws).stdout)
     values = [rev["data"]["params"]["params.yaml"]["data"]["runs"]["cauchy"]["prior"]["scale"]
               for entry in shown for exp in (entry.get("experiments") or []) for rev in exp["revs"]]

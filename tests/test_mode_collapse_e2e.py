@@ -105,7 +105,7 @@ def test_dvc_agrees_with_snakemake_and_both_rerun_only_what_an_edit_affects(mode
     assert executed == {"train[run=ring_maem, seed=0]", "evaluate[run=ring_maem, seed=0]", "report_mode_coverage"}, \
         executed
     by_snakemake = snapshot(ws, ["ring_maem"], tmp_path / "snakemake")
-    assert dvc_executed(ws) == {"train@ring_maem-0", "evaluate@ring_maem-0", "report_mode_coverage"}
+    assert dvc_executed(ws) == {"stamp_params", "train@ring_maem-0", "evaluate@ring_maem-0", "report_mode_coverage"}
     assert dvc_up_to_date(ws)
 
     # DVC recomputes an image run of each study from scratch: the same bits as Snakemake's.

@@ -9,7 +9,7 @@ import pytest
 from ganpriors.config import STAGE_PARAMS
 
 from conftest import ROOT, make_workspace
-from pipeline_views import dvc_jobs, snakemake_jobs
+from pipeline_views import STAMPS, dvc_jobs, dvc_stamp_stage, snakemake_jobs
 
 
 def covered(path: str, deps: set[str]) -> bool:
@@ -19,11 +19,12 @@ def covered(path: str, deps: set[str]) -> bool:
 @pytest.fixture(scope="module")
 def views(tmp_path_factory):
     ws = make_workspace(tmp_path_factory.mktemp("parity"), params=ROOT / "params.yaml", dvc=True)
-    return snakemake_jobs(ws), dvc_jobs(ws)
+    smk = snakemake_jobs(ws)  # (which writes the params stamps, as any Snakemake run does)
+    return smk, dvc_jobs(ws), ws
 
 
 def test_same_jobs_with_the_same_commands(views):
-    smk, dvc = views
+    smk, dvc, _ = views
     assert set(smk) == set(dvc), (
         f"only in Snakemake: {sorted(set(smk) - set(dvc))}\nonly in DVC: {sorted(set(dvc) - set(smk))}")
     # params.yaml: 28 runs x 3 seeds; 5 studies, two of them (7 runs) with a probe stage
@@ -37,7 +38,7 @@ def test_both_tools_run_the_described_jobs(views):
     from ganpriors.config import load_params
     from ganpriors.pipeline.stages import jobs
 
-    smk, dvc = views
+    smk, dvc, _ = views
     described = {job.cmd: job for job in jobs(load_params(ROOT / "params.yaml"))}
     assert set(described) == set(smk) == set(dvc)
     for cmd, job in described.items():
@@ -46,29 +47,43 @@ def test_both_tools_run_the_described_jobs(views):
 
 
 def test_same_outputs(views):
-    smk, dvc = views
+    smk, dvc, _ = views
     for cmd, job in smk.items():
         assert job.outputs == dvc[cmd].outputs, cmd
 
 
 def test_same_inputs(views):
-    smk, dvc = views
+    smk, dvc, _ = views
     for cmd, job in smk.items():
         deps = dvc[cmd].inputs
-        # Snakemake's params stamps are its counterpart of DVC's params deps (checked below).
-        inputs = {p for p in job.inputs if not p.startswith(".ganpriors/params/")}
-        assert len(job.inputs) - len(inputs) == (1 if dvc[cmd].params else 0), cmd
-        job.inputs = inputs
+        # Both tools depend on the same params stamp (its keys are checked below).
+        stamps = {p for p in job.inputs if p.startswith(STAMPS)}
+        assert stamps == ({dvc[cmd].stamp} if dvc[cmd].stamp else set()), cmd
+        job.inputs = job.inputs - stamps
         missing = [p for p in job.inputs if not covered(p, deps)]
         unused = [d for d in deps if not any(covered(p, {d}) for p in job.inputs)]
         assert not missing and not unused, f"{cmd}: not declared in DVC {missing}; not in Snakemake {unused}"
 
 
 def test_dvc_params_keys_are_the_stage_params(views):
-    _, dvc = views
+    _, dvc, _ = views
     for cmd, job in dvc.items():
         expected = {k.format(**placeholders(cmd)) for k in STAGE_PARAMS[job.stage]}
         assert job.params == expected, cmd
+
+
+def test_one_dvc_stage_reads_params_yaml(views):
+    """stamp_params alone tracks params.yaml (all of it: `dvc params diff` and `dvc exp show` see
+    every key) and writes the stamps; no other stage lists params (dvc_jobs asserts it), so `dvc
+    status` parses params.yaml once, not once per stage."""
+    _, dvc, ws = views
+    cmd, params, outs = dvc_stamp_stage(ws)
+    assert cmd == "ganpriors stamp-params --out-dir .ganpriors/params"
+    assert params == {"params.yaml": []} and outs == {".ganpriors/params"}
+    stamped = {job.stamp for job in dvc.values() if job.stamp}
+    # download, classifier, real-features, evaluate; per run (28) fit-prior and train; per probed
+    # run (7) its probe; per study (5) its report
+    assert len(stamped) == 4 + 28 + 28 + 7 + 5 and all((ws / s).is_file() for s in stamped)
 
 
 def placeholders(cmd: str) -> dict:
@@ -85,7 +100,7 @@ def test_report_stages_depend_on_their_study_only(views):
     from ganpriors.studies import has_probe
 
     params = load_params(ROOT / "params.yaml")
-    _, dvc = views
+    _, dvc, _ = views
     for cmd, job in dvc.items():
         if job.stage != "report":
             continue

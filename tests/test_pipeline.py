@@ -2,6 +2,7 @@
 imports stay torch-free; adding a run or a study reaches both declarations without a hand edit."""
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -60,7 +61,9 @@ def test_a_new_study_gets_its_report_and_probe_stages():
     assert "report_stylegenes_small" in keys
     text = yaml.safe_load(dvc_yaml(params))["stages"]
     assert text["probe_stylegenes_small"]["matrix"] == {"run": "${studies.stylegenes_small.runs}", "seed": "${seeds}"}
-    assert text["report_stylegenes_small"]["deps"] == ["results/probes/stylegenes_small"]
+    assert text["report_stylegenes_small"]["deps"] == ["results/probes/stylegenes_small",
+                                                       ".ganpriors/params/report-stylegenes_small.json"]
+    assert text["probe_stylegenes_small"]["deps"][-1] == ".ganpriors/params/probe-stylegenes_small-${item.run}.json"
     outs = [next(iter(o)) for o in text["report_stylegenes_small"]["outs"]]
     assert outs == params.studies["stylegenes_small"].outputs("stylegenes_small")
 
@@ -85,3 +88,30 @@ def test_the_snakefile_imports_no_torch():
             "jobs(params); dvc_yaml(params)\n"
             "assert 'torch' not in sys.modules, sorted(m for m in sys.modules if m.startswith('torch'))[:5]\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_stamp_params_rewrites_only_the_stamps_an_edit_changes(tmp_path, capsys):
+    """DVC's stamp_params stage: the files the Snakefile writes (the same function), each rewritten
+    only when its content changes, so an edit reruns the stages that read the edited keys and keeps
+    every other stamp's bytes and modification time."""
+    from ganpriors.cli import main
+    from ganpriors.pipeline.tracking import write_all_params_stamps
+
+    params, out = tmp_path / "params.yaml", tmp_path / "stamps"
+    params.write_text((ROOT / "params.yaml").read_text())
+    assert main(["--params", str(params), "stamp-params", "--out-dir", str(out)]) == 0
+    assert "72 of the stage params stamps changed" in capsys.readouterr().out
+    snakefile_view = tmp_path / "snakefile"
+    write_all_params_stamps(_raw(), load_params(ROOT / "params.yaml"), snakefile_view)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == {p.name: p.read_bytes() for p in snakefile_view.iterdir()}
+
+    before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    text = params.read_text()
+    old = "    prior: {kind: cauchy, loc: 0.0, scale: 1.0}"
+    assert old in text
+    params.write_text(text.replace(old, old.replace("scale: 1.0", "scale: 2.0"), 1))
+    assert main(["--params", str(params), "stamp-params", "--out-dir", str(out)]) == 0
+    assert "2 of the stage params stamps changed" in capsys.readouterr().out
+    changed = {p.name for p in out.iterdir() if p.stat().st_mtime_ns != before[p.name]}
+    assert changed == {"fit-prior-cauchy.json", "train-cauchy.json"}
+    assert json.loads((out / "fit-prior-cauchy.json").read_text())["runs.cauchy.prior"]["scale"] == 2.0

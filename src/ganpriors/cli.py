@@ -57,6 +57,16 @@ def cmd_dvc_yaml(args):
     print(f"wrote {args.out} ({text.count(chr(10))} lines)")
 
 
+def cmd_stamp_params(args):
+    """DVC's counterpart of the stamps the Snakefile writes at parse time (the same function)."""
+    from ganpriors.config import read_yaml, validate_params
+    from ganpriors.pipeline.tracking import write_all_params_stamps
+
+    raw = read_yaml(args.params)
+    written = write_all_params_stamps(raw, validate_params(raw, source=args.params), Path(args.out_dir))
+    print(f"{args.out_dir}: {written} of the stage params stamps changed")
+
+
 def cmd_download(args):
     from ganpriors.data.sources import fetch_all
 
@@ -246,6 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--against", metavar="FILE", help="a `ganpriors env` file or an artefact with an \"environment\" key")
     p.add_argument("--threads", type=int, help="torch threads (default: the recorded count, as the stages set theirs)")
     p.add_argument("--device", choices=("cpu", "cuda"), help="the device (default: the recorded one when present, else auto)")
+    p = stage("stamp-params", cmd_stamp_params, "write each stage's params stamp (DVC's only reader of params.yaml)")
+    p.add_argument("--out-dir", required=True)
     p = stage("download", cmd_download, "fetch and verify the dataset's IDX files")
     p.add_argument("--out-dir", required=True)
     p = stage("prepare", cmd_prepare, "IDX files -> one safetensors file of uint8 images and labels")
@@ -316,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ[variable] = "1"
     args = build_parser().parse_args(argv)
     try:
-        if args.command not in ("check", "dvc-yaml", "params", "env"):  # torch-free commands start in a fraction of a second
+        if args.command not in ("check", "dvc-yaml", "params", "env", "stamp-params"):  # torch-free commands start in a fraction of a second
             from ganpriors.environment import warn_lock_drift
 
             warn_lock_drift(Path(args.params).resolve().parent)  # one line when the install is not the lock's
