@@ -13,6 +13,7 @@ import io
 import json
 import math
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -60,6 +61,11 @@ def train(run, seed: int, data_path: Path, prior_path: Path, out_dir: Path,
     ckpt_path = Path(checkpoint_root) / run.name / f"seed{seed}-{fingerprint}.pt"
     checkpoint = load_checkpoint(ckpt_path, "training checkpoint") if ckpt_path.is_file() else None
     state = TrainState.create(run, seed, data, prior, device, checkpoint, hooks)
+    # Inputs are valid here (an error stays one line): say which device, and which GPUs a
+    # scheduler gave the job (Slurm's gres sets CUDA_VISIBLE_DEVICES).
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    print(f"train {run.name} seed {seed}: device {device}" + (f", CUDA_VISIBLE_DEVICES={visible}" if visible is not None
+                                                              else ""), file=sys.stderr)
     snapshots = snapshot_steps(run)
     status, diverged_at = "completed", None
     elapsed_before, resumed_from = state.elapsed, state.step
