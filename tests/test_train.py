@@ -114,7 +114,27 @@ def test_learned_priors_and_regularisers_resume_bitwise(tiny, run_name, monkeypa
     prior = root / f"{run_name}.safetensors"
     fit_prior(run.prior, prior, root / f"{run_name}.json", run.model.z_dim)
     args = (root / "data.safetensors", prior)
+    initial = []  # the learned prior's and the regularisers' networks as TrainState.create built them
+    create = training.TrainState.create
+
+    def recording_create(*a, **kw):
+        state = create(*a, **kw)
+        aux = {f"{name}.{module}.{k}": v.detach().clone() for name, hook in state.hooks.items()
+               for module, net in hook.modules().items() for k, v in net.state_dict().items()}
+        initial.append(({k: v.clone() for k, v in state.prior.state().items()}, aux))
+        return state
+
+    monkeypatch.setattr(training.TrainState, "create", recording_create)
     full = train(run, 0, *args, root / "full", root / "ck", progress=False)
+    monkeypatch.setattr(training.TrainState, "create", create)
+    trained = weights(root / "full/generator.safetensors")
+    prior_start, aux_start = initial[0]
+    assert prior_start and set(prior_start) == {k[len("prior."):] for k in trained if k.startswith("prior.")}
+    unchanged = [k for k, v in prior_start.items() if torch.equal(trained[f"prior.{k}"], v)]
+    assert not unchanged  # gene banks, mapping MLP or mode logits: every learned tensor was stepped
+    aux_trained = [k for k, v in aux_start.items() if v.is_floating_point() and v.numel() > 1
+                   and not torch.equal(trained[f"aux.{k}"], v)]
+    assert bool(aux_trained) == run_name.startswith("nemgan")  # NEMGAN's inversion network trains with G
 
     saved = []
     original = training.save_checkpoint
