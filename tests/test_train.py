@@ -214,16 +214,34 @@ def test_output_folder_that_cannot_be_created_is_one_line_error(tiny):
     assert "cannot create output folder" in proc.stderr and proc.stderr.strip().count("\n") == 0
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can write into read-only folders")
-def test_read_only_output_folder_is_one_line_error(tiny):
+def test_read_only_output_folder_is_one_line_error(tiny, monkeypatch, capsys):
+    """In process, with os.access reporting the folder unwritable (what ensure_output_dir asks the
+    system), so that it also runs as root, for whom chmod 0o500 still allows writing."""
+    import ganpriors.cli as cli
+
     root, params = tiny
-    (root / "ro").mkdir()
-    (root / "ro").chmod(0o500)
+    ro = (root / "ro").resolve()
+    ro.mkdir()
+    real_access = os.access
+
+    def access(path, mode, *args, **kwargs):
+        if Path(path).resolve() == ro and mode & os.W_OK:
+            return False
+        return real_access(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "access", access)
+    for variable in cli.BLAS_THREAD_VARIABLES:  # main() sets them for its process: restored after the test
+        monkeypatch.setenv(variable, os.environ.get(variable, "1"))
+    threads = torch.get_num_threads()
     try:
-        proc = subprocess.run(_train_cmd(root, "ro"), cwd=root, capture_output=True, text=True)
+        code = cli.main(_train_cmd(root, "ro")[1:])
     finally:
-        (root / "ro").chmod(0o700)
-    assert proc.returncode == 2 and "not writable" in proc.stderr
+        torch.set_num_threads(threads)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.strip() == f"ganpriors train: error: {ro}: output folder is not writable; fix its permissions or " \
+                          "choose another path"
+    assert not any(ro.iterdir())  # refused before training wrote anything
 
 
 def test_missing_dataset_is_one_line_error(tiny, tmp_path):
