@@ -103,9 +103,9 @@ def test_buffer_state_dict_round_trip_gives_identical_contents_and_behaviour():
         a.push(batch)
         b.push(batch)
         assert torch.equal(b.contents(), a.contents())
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"replay buffer state has shape \(5, 2\), expected \(6, 2\)"):
         ReplayBuffer(6, 2).load_state_dict(a.state_dict())
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"replay buffer holds 2-dimensional codes, got \(2, 3\)"):
         a.push(torch.zeros(2, 3))
 
 
