@@ -193,6 +193,21 @@ def test_generator_term_trains_the_generator_and_the_inversion_network():
     assert math.isfinite(stats["sup"]) and math.isnan(stats["prior_kl"])
 
 
+def test_generator_term_is_mse_to_z_plus_cross_entropy_to_the_drawn_mode():
+    reg = build(resolved_run(n_sup=0, warmup=0))
+    ctx = context(0, reg.prior)
+    reg.inversion = lambda x: (torch.zeros(len(x), Z_DIM), torch.tensor([[2.0, 0.0, 0.0]]).expand(len(x), -1))
+    term = reg.generator_term(ctx)
+    # E_z = 0: MSE = mean z^2; E_c logits (2, 0, 0): -log softmax = ln(e^2 + 2) - 2 for mode 0, ln(e^2 + 2) else
+    mse = sum(v * v for v in ctx.z.flatten().tolist()) / ctx.z.numel()
+    modes = ctx.info["modes"].tolist()
+    ce = sum(math.log(math.exp(2) + 2) - (2 if c == 0 else 0) for c in modes) / len(modes)
+    assert 0 < modes.count(0) < len(modes)  # both kinds of row are in the batch
+    stats, o = reg.stats(), reg.options
+    assert stats["match_z"] == pytest.approx(mse, rel=1e-6) and stats["match_mode"] == pytest.approx(ce, rel=1e-6)
+    assert term.item() == pytest.approx(o.z_weight * mse + o.mode_weight * ce, rel=1e-6)
+
+
 def test_prior_update_starts_after_the_warm_up():
     torch.manual_seed(0)
     reg = build(resolved_run(n_sup=0, warmup=2))
