@@ -7,13 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from ganpriors.data.datasets import load_split, prepare_from_idx
 from ganpriors.data.idx import parse_idx
 from ganpriors.data.sources import fetch_all, fetch_file, is_allowed_source
 from ganpriors.errors import GanpriorsError
 
-from conftest import DATASET_DIR, needs_dataset
+from conftest import DATASET_DIR, DATASET_FILES, dataset_installed, needs_dataset
 
 
 def idx_bytes(array: np.ndarray) -> bytes:
@@ -135,6 +136,13 @@ def test_only_https_and_local_sources_are_allowed():
     assert not is_allowed_source("relative/folder")
 
 
+def test_dataset_check_wants_every_idx_file_gzipped_or_plain(tmp_path):
+    assert not dataset_installed(tmp_path)
+    for i, name in enumerate(DATASET_FILES):  # what sources._read_source accepts: name.gz or name
+        (tmp_path / (f"{name}.gz" if i % 2 else name)).write_bytes(b"")
+        assert dataset_installed(tmp_path) == (i == len(DATASET_FILES) - 1)
+
+
 @needs_dataset
 def test_debian_package_files_verify_and_prepare(tmp_path):
     from ganpriors.config import load_params
@@ -146,7 +154,7 @@ def test_debian_package_files_verify_and_prepare(tmp_path):
     meta = prepare_from_idx(tmp_path / "raw", tmp_path / "fm.safetensors")
     assert meta["sizes"] == {"train": 60000, "test": 10000}
     test = load_split(tmp_path / "fm.safetensors", "test")
-    assert test.images.shape == (10000, 1, 28, 28) and test.images.dtype.is_floating_point is False
+    assert test.images.shape == (10000, 1, 28, 28) and test.images.dtype == torch.uint8
     assert sorted(test.labels.unique().tolist()) == list(range(10))
     assert (test.labels.bincount() == 1000).all()
 

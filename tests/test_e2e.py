@@ -3,6 +3,7 @@ the repository, and the incremental-rerun guarantees of both tools."""
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 from pathlib import Path
@@ -87,10 +88,19 @@ def test_snakemake_quick_run_produces_the_stylegenes_and_nemgan_studies(snakemak
     for col in ("k-means purity", "NMI", "ARI"):
         assert col in open(ws / "results/tables/nemgan/nemgan.md").read()
     assert nemgan["purity mean"].between(0, 1).all() and nemgan["pi_l1 mean"].notna().all()
+    # the table's purity is the mean over seeds of each probe's k-means purity (rounded to the
+    # report's decimals), not another column
+    for run_name, table_purity in zip(nemgan["run"], nemgan["purity mean"]):
+        seeds = [json.loads((ws / f"results/probes/nemgan/{run_name}/seed{seed}.json").read_text()) for seed in (0, 1)]
+        assert table_purity == pytest.approx(sum(p["probe"]["clustering"]["purity"] for p in seeds) / 2, abs=0.0051)
+    # 6000 training images per class resampled to 80:20 keep 6000 and 1500: the probe's true pi is the view's
+    twoclass = json.loads((ws / "results/probes/nemgan/nemgan_p_twoclass/seed0.json").read_text())
+    assert twoclass["probe"]["prior"]["true_pi"] == pytest.approx([0.8, 0.2], abs=1e-9)
     log = pd.read_csv(ws / "results/runs/nemgan_p_twoclass/seed0/train_log.csv")
     assert {"match_z", "match_mode", "sup", "prior_kl", "pi_0", "pi_1"} <= set(log.columns)
-    assert log["prior_kl"].iloc[0] != log["prior_kl"].iloc[0]  # NaN: the prior update waits for the warm-up
-    assert log["prior_kl"].iloc[-1] == log["prior_kl"].iloc[-1]  # ... and then runs
+    assert math.isnan(log["prior_kl"].iloc[0])  # the prior update waits for the warm-up
+    assert not math.isnan(log["prior_kl"].iloc[-1])  # ... and then runs
+    assert log["pi_0"].iloc[-1] != 0.5  # and the learned pi has moved from the equiprobable start
     fixed = pd.read_csv(ws / "results/runs/nemgan_twoclass/seed0/train_log.csv")
     assert (fixed["pi_0"] == 0.5).all()  # the ablation's modes stay equiprobable
     metrics = json.loads((ws / "results/runs/nemgan_p_twoclass/seed0/metrics.json").read_text())

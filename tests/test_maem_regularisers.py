@@ -103,9 +103,9 @@ def test_buffer_state_dict_round_trip_gives_identical_contents_and_behaviour():
         a.push(batch)
         b.push(batch)
         assert torch.equal(b.contents(), a.contents())
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"replay buffer state has shape \(5, 2\), expected \(6, 2\)"):
         ReplayBuffer(6, 2).load_state_dict(a.state_dict())
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"replay buffer holds 2-dimensional codes, got \(2, 3\)"):
         a.push(torch.zeros(2, 3))
 
 
@@ -339,6 +339,32 @@ def test_dlle_is_positive_for_a_generic_discriminator_and_trains_it():
     assert fake.grad is None  # the generated batch is a constant for D's term
 
 
+def test_dlle_of_a_linear_discriminator_is_the_noise_through_its_weights():
+    """D(x) = W x, no rotation: D(F(x)) - D(x) = s W n, so the term is s^2 times the mean of ||W n||^2
+    over the noise the regulariser drew (redrawn here from its seeded stream: angles, then noise, per
+    batch), whose expectation is s^2 ||W||_F^2."""
+    from ganpriors.regularisers.dlle import _SALT as DLLE_SALT
+
+    W = torch.tensor([[1.0, 2.0], [0.0, -1.0], [3.0, 0.5], [-2.0, 1.0]])  # ||W||_F^2 = 21.25
+    linear = nn.Linear(2, M, bias=False)
+    with torch.no_grad():
+        linear.weight.copy_(W)
+    s, n = 0.1, 4096
+    gen = torch.Generator().manual_seed(1)
+    real, fake = torch.randn(n, 2, generator=gen), torch.randn(n, 2, generator=gen)
+    reg = dlle(seed=4, weight=2.0, max_angle=0.0, noise_std=s)
+    term = reg.discriminator_term(context(real, fake, linear))
+    stream = torch.Generator().manual_seed(DLLE_SALT + 4)
+    drawn = []
+    for _ in range(2):
+        torch.rand(n, generator=stream)  # the (zero-width) angles
+        drawn.append(torch.randn(n, 2, generator=stream))
+    expected = sum(((s * noise @ W.T) ** 2).sum(1).mean().item() for noise in drawn) / 2
+    assert reg.stats()["dlle_loss"] == pytest.approx(expected, rel=1e-4)
+    assert term.item() == pytest.approx(2.0 * expected, rel=1e-4)
+    assert expected == pytest.approx(s * s * 21.25, rel=0.05)
+
+
 def test_dlle_on_images_gives_a_positive_term_and_gradients():
     real, fake = small_images(4)
     conv = nn.Sequential(nn.Conv2d(1, 3, 3), nn.Tanh(), nn.Flatten(), nn.Linear(3 * 6 * 6, M))
@@ -397,6 +423,27 @@ def test_disomap_is_positive_for_a_nonlinear_embedding_and_trains_it():
     term.backward()
     assert gradients_reach(nonlinear)
     assert fake.grad is None
+
+
+def test_disomap_is_one_minus_the_cosine_between_the_mixture_and_the_mixed_embeddings():
+    from ganpriors.regularisers.disomap import _SALT as DISOMAP_SALT
+
+    torch.manual_seed(8)
+    real, fake = image_batches(8)
+    nonlinear = nn.Sequential(nn.Flatten(), nn.Linear(36, 16), nn.Tanh(), nn.Linear(16, M))
+    reg = disomap(seed=2, weight=3.0)
+    term = reg.discriminator_term(context(real, fake, nonlinear))
+    a = torch.rand(BATCH, generator=torch.Generator().manual_seed(DISOMAP_SALT + 2))  # the mixing weights it drew
+    with torch.no_grad():
+        expected = 0.0
+        for i in range(BATCH):
+            mixed = nonlinear((a[i] * real[i] + (1 - a[i]) * fake[i])[None])[0]
+            target = a[i] * nonlinear(real[i][None])[0] + (1 - a[i]) * nonlinear(fake[i][None])[0]
+            expected += 1 - float(mixed @ target) / (float(mixed.norm()) * float(target.norm()))
+        expected /= BATCH
+    assert expected > 1e-4
+    assert reg.stats()["disomap_loss"] == pytest.approx(expected, rel=1e-4)
+    assert term.item() == pytest.approx(3.0 * expected, rel=1e-4)
 
 
 class GradModeRecorder(nn.Module):

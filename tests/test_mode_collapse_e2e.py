@@ -16,7 +16,7 @@ from test_e2e import comparable, edit_params, snakemake_executed
 
 QUICK_MODES = ROOT / "configs" / "quick_mode_collapse.yaml"
 REPORTS = ["report_maemgan", "report_mode_coverage"]  # the file also holds the first three studies
-pytestmark = needs_dataset
+pytestmark = [pytest.mark.e2e, needs_dataset]
 
 
 def dvc_executed(ws: Path) -> set[str]:

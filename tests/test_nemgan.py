@@ -5,19 +5,20 @@ import io
 import json
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
 
-from ganpriors.config import NemganProbeSettings, ResolvedRun
-from ganpriors.data.views import ViewedSplit, group_of_class
+from ganpriors.config import NemganProbeSettings, ResolvedRun, ViewSettings
+from ganpriors.data.views import ViewedSplit, apply_view, group_of_class, true_prior
 from ganpriors.nets.classifier import SmallCNN
 from ganpriors.nets.dcgan import DCGANGenerator
 from ganpriors.nets.inversion import InversionNet
 from ganpriors.priors.modes import ModesPrior
 from ganpriors.priors.specs import ModesSpec
 from ganpriors.probes.base import ProbeContext
-from ganpriors.probes.nemgan import probe_nemgan
+from ganpriors.probes.nemgan import mode_numbers, probe_nemgan, purity
 from ganpriors.regularisers.base import StepContext
 from ganpriors.regularisers.mode_matching import ModeMatching
 from ganpriors.report.nemgan_figures import pi_trajectory_figure
@@ -32,6 +33,47 @@ def modes_prior(pi=None, **spec) -> ModesPrior:
 
 def rng(seed: int = 0) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
+
+
+# -- the data view -------------------------------------------------------------------------------
+
+def ten_classes(per_class: int = 40):
+    """per_class images of each class 0..9, interleaved; image i holds the value i in every pixel so
+    that it can be traced through the view."""
+    labels = torch.arange(10 * per_class) % 10
+    images = torch.arange(10 * per_class).view(-1, 1, 1, 1).expand(-1, 1, 2, 2)
+    return images, labels
+
+
+def test_view_resamples_two_classes_to_80_20_and_its_true_prior_is_that_share():
+    images, labels = ten_classes()
+    view = ViewSettings(groups=[[3], [7]], proportions=[0.8, 0.2], seed=1)
+    split = apply_view(images, labels, view)
+    # 40 of each class: the largest N with 0.8 N <= 40 and 0.2 N <= 40 is 50 -> 40 of class 3, 10 of class 7
+    assert split.n_groups == 2 and len(split.labels) == 50
+    assert torch.bincount(split.labels).tolist() == [40, 10]
+    assert torch.equal(split.classes, torch.where(split.labels == 0, 3, 7))
+    assert torch.equal(split.images[:, 0, 0, 0] % 10, split.classes)  # the images of those classes
+    assert (split.images[:, 0, 0, 0].diff() > 0).all()  # in their original order, so batches mix groups
+    assert true_prior(split) == pytest.approx([0.8, 0.2])
+    kept = set(split.images[split.labels == 1, 0, 0, 0].tolist())
+    other = apply_view(images, labels, ViewSettings(groups=[[3], [7]], proportions=[0.8, 0.2], seed=2))
+    assert len(kept) == 10 and kept != set(other.images[other.labels == 1, 0, 0, 0].tolist())  # seeded subset
+    assert torch.equal(apply_view(images, labels, view).images, split.images)
+
+
+def test_view_regroups_into_super_classes_with_their_true_prior():
+    images, labels = ten_classes()
+    groups = [[0, 2, 4], [1], [3, 5, 6], [7, 9], [8]]  # 3, 1, 3, 2 and 1 classes of 40 images
+    split = apply_view(images, labels, ViewSettings(groups=groups, proportions=[0.3, 0.1, 0.3, 0.2, 0.1]))
+    assert len(split.labels) == 400  # the shares are the classes' own: every image is kept
+    assert true_prior(split) == pytest.approx([0.3, 0.1, 0.3, 0.2, 0.1])
+    assert torch.equal(split.labels, group_of_class(groups)[labels])
+    only = apply_view(images, labels, ViewSettings(groups=[[5, 6], [1]]))  # no proportions: every image of the groups
+    assert len(only.labels) == 120 and true_prior(only) == pytest.approx([2 / 3, 1 / 3])
+    assert set(only.classes.tolist()) == {1, 5, 6}
+    whole = apply_view(images, labels, None)
+    assert whole.n_groups == 10 and torch.equal(whole.labels, labels) and torch.equal(whole.images, images)
 
 
 # -- the prior -------------------------------------------------------------------------------------
@@ -86,7 +128,7 @@ def test_latents_carry_the_code_in_the_last_coordinates_and_bounded_noise():
     onehot = torch.tensor([0.0, 0.0, 1.0])
     assert (z[:, -3:] - onehot).abs().max() <= 0.3 and z[:, :-3].abs().max() <= 0.3
     assert torch.equal(z[:, -3:].argmax(1), torch.full((500,), 2))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"mode 3 is outside 0\.\.2"):
         prior.sample_mode(1, Z_DIM, 3, rng())
 
 
@@ -151,6 +193,21 @@ def test_generator_term_trains_the_generator_and_the_inversion_network():
     assert math.isfinite(stats["sup"]) and math.isnan(stats["prior_kl"])
 
 
+def test_generator_term_is_mse_to_z_plus_cross_entropy_to_the_drawn_mode():
+    reg = build(resolved_run(n_sup=0, warmup=0))
+    ctx = context(0, reg.prior)
+    reg.inversion = lambda x: (torch.zeros(len(x), Z_DIM), torch.tensor([[2.0, 0.0, 0.0]]).expand(len(x), -1))
+    term = reg.generator_term(ctx)
+    # E_z = 0: MSE = mean z^2; E_c logits (2, 0, 0): -log softmax = ln(e^2 + 2) - 2 for mode 0, ln(e^2 + 2) else
+    mse = sum(v * v for v in ctx.z.flatten().tolist()) / ctx.z.numel()
+    modes = ctx.info["modes"].tolist()
+    ce = sum(math.log(math.exp(2) + 2) - (2 if c == 0 else 0) for c in modes) / len(modes)
+    assert 0 < modes.count(0) < len(modes)  # both kinds of row are in the batch
+    stats, o = reg.stats(), reg.options
+    assert stats["match_z"] == pytest.approx(mse, rel=1e-6) and stats["match_mode"] == pytest.approx(ce, rel=1e-6)
+    assert term.item() == pytest.approx(o.z_weight * mse + o.mode_weight * ce, rel=1e-6)
+
+
 def test_prior_update_starts_after_the_warm_up():
     torch.manual_seed(0)
     reg = build(resolved_run(n_sup=0, warmup=2))
@@ -161,6 +218,27 @@ def test_prior_update_starts_after_the_warm_up():
     reg.after_g_step(context(2, reg.prior))
     assert not torch.equal(reg.prior.logits.detach(), start)
     assert math.isfinite(reg.stats()["prior_kl"]) and "sup" not in reg.stats()
+
+
+def test_learned_pi_moves_to_the_mode_shares_the_inversion_sees_on_real_data():
+    """E_c's softmax on real data stubbed to [0.6, 0.3, 0.1]: each after_g_step is one Adam step on
+    KL(p_real || mean w) (p_real first), and pi ends near p_real. The batch mean of w inside the
+    log biases the fixed point toward uniform by about (1 - q) / (2 n q) (at 16 draws pi stalls near
+    [0.54, 0.30, 0.16]); 256 draws make that bias negligible here."""
+    torch.manual_seed(0)
+    reg = build(resolved_run(n_sup=0, warmup=0))
+    reg.batch_size = 256
+    target = torch.tensor([0.6, 0.3, 0.1])
+    reg.inversion = lambda x: (None, target.log().expand(len(x), -1))
+    state = reg.prior_rng.get_state()
+    q = reg.prior.soft_modes(256, torch.Generator().set_state(state))[0].mean(0)  # the first update's draw
+    reg.after_g_step(context(0, reg.prior))
+    kl = sum(p * math.log(p / float(qk)) for p, qk in zip(target.tolist(), q))
+    assert reg.stats()["prior_kl"] == pytest.approx(kl, rel=1e-5)
+    assert reg.prior.pi[0] > 1 / 3 > reg.prior.pi[2]  # the first step already goes the right way
+    for step in range(1, 300):
+        reg.after_g_step(context(step, reg.prior, seed=step % 7))
+    assert (reg.prior.pi.detach() - target).abs().sum() < 0.03
 
 
 def test_supervision_batches_are_class_balanced_and_seeded():
@@ -220,6 +298,25 @@ def probe_context(seed: int = 0) -> ProbeContext:
         group_of_class=group_of_class([[0, 1, 2, 3, 4], [5, 6, 7, 8]]), true_prior=[0.8, 0.2],
         train_log=log, settings=NemganProbeSettings(n_per_mode=20, grid_per_mode=3, kmeans_restarts=2),
         z_dim=Z_DIM, seed=seed, device=torch.device("cpu"))
+
+
+def test_purity_counts_each_clusters_majority_label():
+    # cluster 0 = {label 0}: 1 hit; cluster 1 = {0, 1, 1}: majority 1, 2 hits -> 3 / 4
+    assert purity(np.array([0, 0, 1, 1]), np.array([0, 1, 1, 1])) == 0.75
+    assert purity(np.array([0, 0, 1, 1]), np.array([1, 1, 0, 0])) == 1.0  # cluster ids need not match labels
+    assert purity(np.array([2, 2, 2, 0, 1]), np.array([5, 5, 5, 5, 5])) == pytest.approx(0.6)  # one cluster
+    assert purity(np.array([0, 1, 2, 0]), np.array([0, 1, 2, 3])) == 1.0  # singletons are pure
+
+
+def test_mode_numbers_shares_are_over_all_images_including_those_outside_the_view():
+    groups = torch.tensor([0, 0, 1, -1, 1, 1, 1, -1])  # 2 of group 0, 4 of group 1, 2 outside
+    n = mode_numbers(0, groups, 2)
+    assert n == {"mode": 0, "majority_group": 1, "majority_share": 0.5, "aligned_share": 0.25,
+                 "outside_share": 0.25, "group_shares": [0.25, 0.5]}
+    assert mode_numbers(1, groups, 2)["aligned_share"] == 0.5
+    assert mode_numbers(2, groups, 2)["aligned_share"] == 0.0  # a mode without a group of its own
+    three = mode_numbers(1, torch.tensor([2, 2, 2]), 3)
+    assert three["group_shares"] == [0.0, 0.0, 1.0] and three["majority_group"] == 2 and three["aligned_share"] == 0
 
 
 def test_probe_end_to_end(tmp_path):

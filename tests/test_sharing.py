@@ -63,7 +63,12 @@ def test_second_clone_uses_the_snakemake_output_cache(snakemake_workspace, snake
     expected |= {f"results/probes/nemgan/nemgan_twoclass/seed1.{ext}" for ext in ("json", "safetensors")}
     expected |= {"results/classifier/classifier.safetensors", "results/eval/real_features.safetensors"}
     assert expected <= restored, sorted(expected - restored)
-    # ... and no train or evaluate command ran: their log files stay empty.
+    # ... and no train or evaluate command ran. A job served from the cache still prints its
+    # "rule train:" block (Snakemake reports the job before fetching its outputs), so the log's job
+    # blocks cannot tell; but every completed train and evaluate command records its wall-clock time
+    # under .ganpriors/timings/<stage>/ in the workspace (ganpriors.timings), and none is there.
+    assert not list((ws / ".ganpriors/timings").glob("train/*.json"))
+    assert not list((ws / ".ganpriors/timings").glob("evaluate/*.json"))
     for log_file in [*(ws / "logs/train").glob("*.log"), *(ws / "logs/evaluate").glob("*.log"),
                      *(ws / "logs/probe").glob("*.log")]:
         assert log_file.stat().st_size == 0, log_file

@@ -78,9 +78,9 @@ def test_gene_bank_state_round_trip_describe_and_checks():
     assert not q.iid_per_dimension
     bank = q.trainable_parameters()[0]
     assert q.to("cpu").trainable_parameters()[0] is bank and bank.is_leaf
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"gene banks have shape \(4, 8, 4\), latents of dim 32 need \(4, 8, 8\)"):
         q.build(32)  # restored banks hold 4-dimensional genes
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="model.z_dim 18 must be a multiple of prior.genes 4"):
         gene_bank(genes=4).build(18)  # not a multiple of the gene count
 
 
@@ -119,6 +119,12 @@ def test_mutual_information_bounds():
     a = torch.randint(6, (20_000,), generator=g)
     b = torch.randint(6, (20_000,), generator=g)
     assert math.isclose(mutual_information(a, a), entropy(a, 6), rel_tol=1e-9)
+    # closed forms, in nats: six equally frequent labels, and shares 1/2, 1/4, 1/4 (1.5 ln 2)
+    assert entropy(torch.arange(6).repeat(100), 6) == pytest.approx(math.log(6), rel=1e-12)
+    assert entropy(torch.tensor([0, 0, 1, 2]), 3) == pytest.approx(1.5 * math.log(2), rel=1e-12)
+    assert entropy(torch.zeros(10, dtype=torch.long), 4) == 0.0
+    pairs = torch.arange(4).repeat(50)  # I(x; x // 2) = H(x // 2) = ln 2 for x uniform on 0..3
+    assert mutual_information(pairs, pairs // 2) == pytest.approx(math.log(2), rel=1e-12)
     assert mutual_information(a, b) < 0.005  # plug-in bias ~ 25 / 40000 nats
     labels = torch.randint(10, (5000,), generator=g)
     codes = torch.stack([labels, torch.randint(10, (5000,), generator=g)], 1)
