@@ -6,6 +6,7 @@ import json
 import math
 import re
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -209,8 +210,43 @@ def test_dvc_reruns_exactly_what_an_edit_affects(dvc_workspace, tmp_path):
         "stamp_params", "fit_prior@cauchy", "train@cauchy-0", "train@cauchy-1", "evaluate@cauchy-0", "evaluate@cauchy-1",
         "report_nonparametric"}
     diff = json.loads(run(["dvc", "params", "diff", "--json"], ws).stdout)["params.yaml"]
-    assert diff == {"runs.cauchy.prior.scale": {"old": 2.0, "new": 3.0}}, diff
+    assert list(diff) == ["runs.cauchy.prior.scale"], diff  # the edited key, and only it
+    assert (diff["runs.cauchy.prior.scale"]["old"], diff["runs.cauchy.prior.scale"]["new"]) == (2.0, 3.0), diff
     shown = json.loads(run(["dvc", "exp", "show", "--json"], ws).stdout)
     values = [rev["data"]["params"]["params.yaml"]["data"]["runs"]["cauchy"]["prior"]["scale"]
               for entry in shown for exp in (entry.get("experiments") or []) for rev in exp["revs"]]
     assert 3.0 in values, values
+
+
+def test_dvc_queue_sweeps_variants_with_two_workers(dvc_workspace, tmp_path):
+    """`dvc exp run --queue -S ...` then `dvc queue start -j 2`: two variants of a run, each in a
+    worker of its own, each rerunning exactly the edited run's stages (the rest is checked out from
+    the cache), each committed as an experiment with its own tables."""
+    ws = clone_workspace(dvc_workspace, tmp_path / "sweep")
+    run(["git", "add", "-A"], ws)
+    run(["git", "commit", "-qm", "quick study"], ws)
+    scales = {"scale-3": 3.0, "scale-5": 5.0}
+    for name, scale in scales.items():
+        run(["dvc", "exp", "run", "--queue", "-n", name, "-S", f"runs.cauchy.prior.scale={scale}"], ws)
+    started = run(["dvc", "queue", "start", "-j", "2"], ws)
+    assert "Started '2' new experiments task queue workers" in started.stdout + started.stderr
+    deadline = time.monotonic() + 1800
+    while time.monotonic() < deadline:
+        status = run(["dvc", "queue", "status"], ws).stdout
+        if not re.search(r"\b(Queued|Running)\b", status):
+            break
+        time.sleep(5)
+    assert all(re.search(rf"\b{name}\b.*\bSuccess\b", status) for name in scales), status
+    for name in scales:
+        ran = set(re.findall(r"Running stage '([^']+)'", run(["dvc", "queue", "logs", name], ws).stdout))
+        assert ran == {"stamp_params", "fit_prior@cauchy", "train@cauchy-0", "train@cauchy-1",
+                       "evaluate@cauchy-0", "evaluate@cauchy-1", "report_nonparametric"}, (name, ran)
+    shown = json.loads(run(["dvc", "exp", "show", "--json"], ws).stdout)
+    revs = {rev["name"]: rev for entry in shown for exp in (entry.get("experiments") or []) for rev in exp["revs"]}
+    tables = {}
+    for name, scale in scales.items():
+        assert revs[name]["data"]["params"]["params.yaml"]["data"]["runs"]["cauchy"]["prior"]["scale"] == scale
+        tables[name] = run(["git", "show", f"{revs[name]['rev']}:results/tables/nonparametric/all_scores.csv"],
+                           ws).stdout
+    base = (ws / "results/tables/nonparametric/all_scores.csv").read_text()
+    assert len({base, *tables.values()}) == 3  # each variant's scores are its own
