@@ -9,7 +9,7 @@ import yaml
 from ganpriors.config import STAGE_PARAMS, load_params, stage_params
 from ganpriors.errors import GanpriorsError
 
-from bad_params import CASES, README, message, readme_table, table
+from bad_params import BAD_INPUT_DOC, CASES, doc_table, message, table
 from conftest import QUICK, ROOT
 
 
@@ -78,7 +78,7 @@ def test_stylegenes_baseline_matches_the_gene_banks_in_size():
 
 @pytest.mark.parametrize("case", CASES, ids=[c.what for c in CASES])
 def test_bad_params_give_one_line_naming_key_value_and_fix(tmp_path, case):
-    """Every case of tests/bad_params.py (README.md's "Bad input" table) as it is shown: one line,
+    """Every case of tests/bad_params.py (the table in docs/bad-input.md) as it is shown: one line,
     naming the file it came from."""
     text = case.text()
     with pytest.raises(GanpriorsError) as err:
@@ -89,9 +89,9 @@ def test_bad_params_give_one_line_naming_key_value_and_fix(tmp_path, case):
     assert "\n" not in message and "more problem" not in message  # one problem in each case
 
 
-def test_readme_bad_input_table_is_rendered_from_these_cases():
-    assert readme_table(README.read_text()) == table(), (
-        "README.md's bad-input table differs from tests/bad_params.py's cases and their messages; "
+def test_bad_input_doc_table_is_rendered_from_these_cases():
+    assert doc_table(BAD_INPUT_DOC.read_text()) == table(), (
+        "docs/bad-input.md's bad-input table differs from tests/bad_params.py's cases and their messages; "
         "regenerate it: PYTHONPATH=src python tests/bad_params.py --write")
 
 
