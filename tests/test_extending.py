@@ -1,4 +1,4 @@
-"""The README's "Extending" walk-through, step by step: a new prior (BigGAN's truncated normal), a
+"""The "Extending" walk-through (docs/extending.md), step by step: a new prior (BigGAN's truncated normal), a
 run that uses it, and a study that compares it with the Normal prior reach every stage of both
 tools' declarations, train and are scored like any other run."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Reference numbers from the papers (see PAPERS.md): Singh et al. (ICML 2019), Table 1, CelebA;
+"""Reference numbers from the papers (summarised in docs/papers.md): Singh et al. (ICML 2019), Table 1, CelebA;
 Liu et al. (MaEM-GAN, AAAI 2023), CIFAR-10 ablation.
 
 Different dataset, resolution and feature network (Inception on CelebA): shown beside ours for
