@@ -54,7 +54,8 @@ def test_steps_2_and_3_the_run_and_study_reach_both_declarations():
     assert any(c.startswith("ganpriors report --study truncation ") for c in cmds)
     stages = yaml.safe_load(dvc_yaml(params))["stages"]
     assert set(stages["report_truncation"]["deps"]) == {"results/runs/normal", "results/runs/truncated",
-                                                        "results/priors/normal", "results/priors/truncated"}
+                                                        "results/priors/normal", "results/priors/truncated",
+                                                        ".ganpriors/params/report-truncation.json"}
 
 
 def test_the_new_run_trains(tmp_path, fashion_mnist):
