@@ -3,7 +3,8 @@
 Params: one stage, `stamp_params`, reads params.yaml (all of it, as a DVC params dependency,
 so `dvc params diff` and `dvc exp show` see every key) and writes each job's params stamp
 (ganpriors.pipeline.tracking), the files Snakemake writes when it parses the Snakefile; every other
-stage depends on its stamp, a small JSON file, instead of on params keys. DVC parses a params file
+stage depends on its stamp, a small JSON file, instead of on params keys. The stamps are cached
+like any output (a few KB), so that `dvc pull` restores them and a fresh clone is up to date. DVC parses a params file
 once per stage that lists it: with 227 stages that was 227 parses of params.yaml and nearly all of
 `dvc status`; now it is one. An edit rewrites only the stamps whose content changed, so exactly the
 affected stages rerun, in both tools, through the same files.
@@ -94,7 +95,6 @@ def dvc_yaml(params) -> str:
               "      - params.yaml:",
               "    outs:",
               f"      - {L.PARAMS_STAMPS}:",
-              "          cache: false",
               "          persist: true  # not emptied before a rerun: an unchanged stamp keeps its time", ""]
     for stage in stages(params):
         if "study" in stage.wildcards:  # one stage per study with a probe (DVC has no dependent matrix)
