@@ -224,7 +224,7 @@ def test_dvc_queue_sweeps_variants_with_two_workers(dvc_workspace, tmp_path):
     the cache), each committed as an experiment with its own tables."""
     ws = clone_workspace(dvc_workspace, tmp_path / "sweep")
     run(["git", "add", "-A"], ws)
-    run(["git", "commit", "-qm", "quick study"], ws)
+    run(["git", "commit", "-qm", "quick study", "--allow-empty"], ws)  # test_sharing may have committed it
     scales = {"scale-3": 3.0, "scale-5": 5.0}
     for name, scale in scales.items():
         run(["dvc", "exp", "run", "--queue", "-n", name, "-S", f"runs.cauchy.prior.scale={scale}"], ws)
