@@ -13,8 +13,6 @@ states, in fresh git + DVC repositories made here, one after the other:
 """
 from __future__ import annotations
 
-import argparse
-import shutil
 import statistics
 import subprocess
 import sys
@@ -22,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from pipeline_copy import copy_pipeline, parse_args
 
 
 def sh(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess:
@@ -44,7 +42,7 @@ def timed(cwd: Path, repeats: int, expect: str) -> float:
 
 
 def repository(path: Path) -> Path:
-    path.mkdir(parents=True)
+    path.mkdir(parents=True, exist_ok=True)
     sh(["git", "init", "-q"], path)
     sh(["dvc", "init", "-q"], path)
     sh(["dvc", "config", "core.analytics", "false"], path)
@@ -87,11 +85,7 @@ def trivial(path: Path, n_stages: int) -> Path:
 
 
 def full(path: Path, params: Path) -> Path:
-    repository(path)
-    for name in ("Snakefile", "workflow"):
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, path / name)
-    shutil.copy2(params, path / "params.yaml")
+    repository(copy_pipeline(path, params))
     sh([sys.executable, "-m", "ganpriors.cli", "dvc-yaml"], path)
     return path
 
@@ -118,11 +112,7 @@ def complete(path: Path, stamp_cmd: list[str] | None) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--params", default=str(ROOT / "params.yaml"))
-    args = parser.parse_args()
-    sys.path.insert(0, str(ROOT / "src"))
+    args = parse_args(__doc__)
     with tempfile.TemporaryDirectory() as tmp:
         ours = full(Path(tmp) / "full", Path(args.params))
         from dvc.repo import Repo

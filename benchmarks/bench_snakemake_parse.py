@@ -8,8 +8,6 @@ process environment, one after the other, on fresh copies with no outputs (every
 """
 from __future__ import annotations
 
-import argparse
-import shutil
 import statistics
 import subprocess
 import sys
@@ -17,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from pipeline_copy import copy_pipeline, parse_args
 
 
 def timed(cmd: list[str], cwd: Path, repeats: int) -> float:
@@ -32,21 +30,13 @@ def timed(cmd: list[str], cwd: Path, repeats: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--params", default=str(ROOT / "params.yaml"))
-    args = parser.parse_args()
-    sys.path.insert(0, str(ROOT / "src"))
+    args = parse_args(__doc__)
     from ganpriors.config import load_params
     from ganpriors.pipeline.stages import jobs
 
     n_jobs = len(jobs(load_params(args.params))) + 1  # + rule all
     with tempfile.TemporaryDirectory() as tmp:
-        full, trivial = Path(tmp) / "full", Path(tmp) / "trivial"
-        full.mkdir()
-        for name in ("Snakefile", "workflow"):
-            (shutil.copytree if (ROOT / name).is_dir() else shutil.copy2)(ROOT / name, full / name)
-        shutil.copy2(args.params, full / "params.yaml")
+        full, trivial = copy_pipeline(Path(tmp) / "full", args.params), Path(tmp) / "trivial"
         trivial.mkdir()
         (trivial / "Snakefile").write_text(
             f'rule all:\n    input: expand("out/{{i}}.txt", i=range({n_jobs - 1}))\n\n'
