@@ -224,3 +224,25 @@ def test_adc_terms_by_hand():
     assert torch.allclose(hook.discriminator_term(ctx), d_expected, atol=1e-6)
     assert torch.allclose(hook.generator_term(ctx), g_expected, atol=1e-6)
     assert F.cross_entropy(f_fake @ w.T + b, fake_index(y_fake)) > 0
+
+
+def test_biggan_through_the_training_loop_exports_the_ema_with_standing_stats(tmp_path):
+    from ganpriors.artifacts import TrainedModel
+    from ganpriors.io import load_tensors, save_tensors
+    from ganpriors.priors.fitting import fit_prior
+    from ganpriors.train import train
+
+    run = survey_run("biggan", train={**RUNS["biggan"]["train"], "steps": 3, "log_every": 1, "checkpoint_every": 2})
+    images, labels = images_and_labels(64)
+    to_uint8 = lambda x: ((x + 1) * 127.5).round().to(torch.uint8)  # noqa: E731
+    save_tensors(tmp_path / "data.safetensors", {"train_images": to_uint8(images), "train_labels": labels,
+                                                 "test_images": to_uint8(images), "test_labels": labels.clone()})
+    prior = tmp_path / "prior.safetensors"
+    fit_prior(run.prior, prior, tmp_path / "prior.json", run.model.z_dim)
+    summary = train(run, 0, tmp_path / "data.safetensors", prior, tmp_path / "out", tmp_path / "ck", progress=False)
+    assert summary["generator_weights"] == "ema-standing-stats" and summary["classes"] == 10
+    assert (tmp_path / "out/train_log.csv").read_text().splitlines()[0] == "step,loss_d,loss_g,d_real,d_fake,orthogonal"
+    _, meta = load_tensors(tmp_path / "out/generator.safetensors")
+    assert meta["regularisers"]["ema"]["bn_stats"] == "standing"
+    model = TrainedModel.load(tmp_path / "out/generator.safetensors", prior)
+    assert model.sample(5, torch.Generator().manual_seed(0), y=torch.full((5,), 7)).shape == (5, 1, 28, 28)
