@@ -250,3 +250,18 @@ def test_bad_conditional_settings_are_one_line(definition, message):
 def test_bad_regulariser_options_are_one_line(key, value, message):
     text = one_line_error("bad", {**RUNS["biggan"], "regularisers": {key: value}})
     assert text.startswith("params.yaml: runs.bad.regularisers") and message in text
+
+
+def test_the_run_examples_of_docs_survey_validate():
+    import re
+
+    import yaml
+
+    from conftest import ROOT
+
+    runs = {}
+    for block in re.findall(r"```yaml\n(.*?)```", (ROOT / "docs/survey.md").read_text(), re.S):
+        runs.update(yaml.safe_load(block))
+    params = validate_params(raw_params(**runs))
+    assert {name: params.resolve_run(name).model.net for name in runs} == {"sagan": "sagan", "biggan": "biggan",
+                                                                            "adc": "biggan"}
