@@ -144,7 +144,8 @@ def load_trace(path: Path) -> dict[int, torch.Tensor]:
 class TrainedModel:
     """A trained run's generator and prior (eval mode, on `device`): what evaluation, probes and
     figures sample from. Labels for a conditional generator come from the caller or, when it
-    passes none, from the prior's draw (info["y"]); an unconditional one gets none."""
+    passes none, from the prior's draw (info["y"]), else uniformly over the file's `classes`
+    (see latents); an unconditional one gets none."""
 
     generator: nn.Module
     prior: object | None
