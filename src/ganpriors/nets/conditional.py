@@ -66,7 +66,9 @@ class SAGANGenerator(ResNetGenerator):
     (embeddings initialised to 0: plain batch norm at the start, as SAGAN's gain-1/bias-0 init)."""
 
     def __init__(self, z_dim, channels, out_channels, out_size, n_classes, attention):
-        cbn = lambda c: ConditionalBatchNorm(c, _zeros_embedding(n_classes, c), _zeros_embedding(n_classes, c))  # noqa: E731
+        def cbn(c):
+            return ConditionalBatchNorm(c, _zeros_embedding(n_classes, c), _zeros_embedding(n_classes, c))
+
         super().__init__(z_dim, channels, out_channels, out_size, attention, cbn, nn.init.xavier_uniform_)
 
     def conditioning(self, z, y):
@@ -111,7 +113,8 @@ class ProjectionDiscriminator(nn.Module):
         self.blocks = nn.ModuleList(DownBlock(a, b, first=i == 0, init=init)
                                     for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])))
         sides = [SIZE // 2 ** (i + 1) for i in range(len(self.blocks))]
-        self.attention = nn.ModuleDict({str(s): SelfAttention(w, init) for s, w in zip(sides, widths[1:]) if s in attention})
+        self.attention = nn.ModuleDict({str(s): SelfAttention(w, init)
+                                        for s, w in zip(sides, widths[1:]) if s in attention})
         self.psi = sn(nn.Linear(widths[-1], 1), init)
         self.embed = sn(nn.Embedding(n_classes, widths[-1]), init) if projection else None
 
@@ -133,7 +136,8 @@ class ProjectionDiscriminator(nn.Module):
 def _shape(image_shape) -> tuple[int, tuple[int, int]]:
     channels, *size = image_shape
     if len(size) != 2 or max(size) > SIZE:
-        raise ValueError(f"the conditional ResNet nets are built for images of at most {SIZE} x {SIZE}, got {image_shape}")
+        raise ValueError(f"the conditional ResNet nets are built for images of at most {SIZE} x {SIZE}, "
+                         f"got {image_shape}")
     return channels, tuple(size)
 
 
