@@ -21,6 +21,7 @@ from ganpriors.io import load_tensors, save_tensors, state_dict_mismatch
 from ganpriors.nets import build_nets
 from ganpriors.nets.heads import generate
 from ganpriors.priors import build_prior, load_prior
+from ganpriors.train.conditioning import run_classes
 
 PRIOR_PREFIX, AUX_PREFIX = "prior.", "aux."  # keys of learned priors and auxiliary nets in generator files
 TRACE_PREFIX = "trace.step"  # generator samples at fixed latents during training (2-D benchmarks)
@@ -56,6 +57,9 @@ def run_record(run, seed: int, prior) -> dict:
         meta["regularisers"] = {k: v.model_dump() for k, v in run.regularisers.items()}
     if not run.interpolations:
         meta["interpolations"] = False
+    classes = run_classes(run)
+    if classes is not None:  # a class-conditional generator: built for, and sampled over, these classes
+        meta["classes"] = classes
     return meta
 
 
@@ -101,7 +105,7 @@ def load_generator(path: Path, device: torch.device | str = "cpu", with_parts: b
     except Exception:
         raise GanpriorsError(f"{path}: generator file lacks a valid 'model' description; rerun its train stage") from None
     weights, prior_state, aux = split_trained_tensors(tensors)
-    generator, _ = build_nets(model, data_shape(meta))
+    generator, _ = build_nets(model, data_shape(meta), meta.get("classes"))
     try:
         generator.load_state_dict(weights)
     except RuntimeError as exc:
@@ -140,7 +144,8 @@ def load_trace(path: Path) -> dict[int, torch.Tensor]:
 class TrainedModel:
     """A trained run's generator and prior (eval mode, on `device`): what evaluation, probes and
     figures sample from. Labels for a conditional generator come from the caller or, when it
-    passes none, from the prior's draw (info["y"]); an unconditional one gets none."""
+    passes none, from the prior's draw (info["y"]), else uniformly over the file's `classes`
+    (see latents); an unconditional one gets none."""
 
     generator: nn.Module
     prior: object | None
@@ -164,11 +169,21 @@ class TrainedModel:
     def data_shape(self) -> tuple[int, ...]:
         return data_shape(self.meta)
 
+    @property
+    def classes(self) -> int | None:
+        """The classes a class-conditional generator was trained on (None: unconditional)."""
+        return self.meta.get("classes")
+
     def latents(self, n: int, generator_rng: torch.Generator | None) -> tuple[torch.Tensor, dict]:
-        """n draws of the prior: (z, what was drawn to make it)."""
+        """n draws of the prior: (z, what was drawn to make it). A class-conditional generator's
+        labels (info["y"]) are drawn after z from the same generator, uniform over its classes, as
+        in training."""
         if self.prior is None:
             raise ValueError("this TrainedModel was loaded without its prior; pass prior_path to load it")
-        return self.prior.sample_with_info(n, self.z_dim, generator_rng, self.device)
+        z, info = self.prior.sample_with_info(n, self.z_dim, generator_rng, self.device)
+        if self.classes is not None and "y" not in info:
+            info = {**info, "y": torch.randint(self.classes, (n,), generator=generator_rng, device=self.device)}
+        return z, info
 
     @torch.no_grad()
     def generate(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
@@ -176,6 +191,7 @@ class TrainedModel:
         return generate(self.generator, z, y)
 
     def sample(self, n: int, generator_rng: torch.Generator | None, y: torch.Tensor | None = None) -> torch.Tensor:
-        """n samples G(z, y) from z drawn from the prior with `generator_rng`."""
+        """n samples G(z, y) from z drawn from the prior with `generator_rng`; y (n labels, e.g.
+        torch.full((n,), k) for class k) overrides the drawn labels of a conditional generator."""
         z, info = self.latents(n, generator_rng)
         return self.generate(z, y if y is not None else info.get("y"))

@@ -87,6 +87,14 @@ class ModelSettings(Strict):
     # Outputs of the discriminator: 1 is a logit/critic value; m > 1 is MaEM-GAN's m-dimensional
     # embedding, on which the adversarial loss is averaged.
     d_outputs: int = Field(1, ge=1, le=1024)
+    # The class-conditional ResNet nets (sagan, biggan; ganpriors.nets.conditional_specs):
+    # resolutions (side of the square feature map) at which G and D get a self-attention block,
+    attention: list[int] = Field(default_factory=list)
+    # BigGAN's shared class embedding (its size), and whether D adds the projection term
+    # <embed(y), phi(x)> to its logit (ADC-GAN's official D does not: class information then
+    # reaches D only through the ADC head).
+    shared_dim: int = Field(32, ge=1, le=4096)
+    d_projection: bool = True
 
 
 class TrainSettings(Strict):

@@ -97,3 +97,11 @@ def check_batch_size(run) -> None:
     if size is not None and run.train.batch_size > size:
         raise ValueError(f"train.batch_size {run.train.batch_size} is larger than the {size:,} images of {what}; "
                          f"set train.batch_size to at most {size:,}")
+
+
+def label_classes(run) -> Optional[int]:
+    """Classes the real batches of a run (a ResolvedRun) are labelled with: the view's groups, or
+    Fashion-MNIST's 10; None for the benchmark datasets, whose batches carry no labels."""
+    if run.dataset is not None:
+        return None
+    return len(run.view.groups) if run.view is not None and run.view.groups is not None else N_CLASSES

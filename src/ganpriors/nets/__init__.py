@@ -4,6 +4,12 @@ from __future__ import annotations
 from ganpriors import registry
 
 
-def build_nets(model_settings, image_shape=(1, 28, 28)):
-    """Return (generator, discriminator) for the configured architecture."""
-    return registry.resolve(registry.NETS, model_settings.net)(model_settings, image_shape)
+def build_nets(model_settings, image_shape=(1, 28, 28), n_classes: int | None = None):
+    """Return (generator, discriminator) for the configured architecture; a class-conditional one
+    (its spec's `conditional`) is built for `n_classes` classes."""
+    builder = registry.resolve(registry.NETS, model_settings.net)
+    if not registry.NETS.spec(model_settings.net).conditional:
+        return builder(model_settings, image_shape)
+    if n_classes is None:
+        raise ValueError(f"model.net {model_settings.net!r} is class-conditional: it is built for a number of classes")
+    return builder(model_settings, image_shape, n_classes)

@@ -10,16 +10,35 @@ from __future__ import annotations
 class NetSpec:
     kind: str
     impl: str
+    # A class-conditional net is built with the run's number of classes (impl(model, shape,
+    # n_classes)) and trained on fakes with uniformly drawn labels (ganpriors.train.conditioning).
+    conditional = False
 
     @staticmethod
     def check(run) -> None:
         """Raise ValueError when the architecture cannot serve `run` (a ResolvedRun)."""
+
+    @staticmethod
+    def feature_dim(model) -> int | None:
+        """Size of D's pooled `features` head (a vector per sample), or None when D's features
+        are not a vector (heads on them, ADC-GAN's classifier, need one)."""
+        return None
+
+
+def _no_attention(run) -> None:
+    if run.model.attention:
+        raise ValueError(f"model.attention {run.model.attention}: the {run.model.net} net has no self-attention "
+                         "blocks; leave it empty or use net sagan or biggan")
 
 
 class DCGAN(NetSpec):
     """Radford et al.'s DCGAN at 28 x 28 (one or several channels)."""
 
     kind, impl = "dcgan", "ganpriors.nets.dcgan:build_dcgan"
+
+    @staticmethod
+    def check(run) -> None:
+        _no_attention(run)
 
 
 class MLP(NetSpec):
@@ -34,6 +53,64 @@ class MLP(NetSpec):
                              "gaussian_ring/gaussian_grid datasets and dcgan for images")
         if run.model.d_norm not in ("none", "spectral"):
             raise ValueError(f"model.d_norm {run.model.d_norm!r}: the mlp discriminator supports none or spectral")
+        _no_attention(run)
 
 
-SPECS = (DCGAN, MLP)
+class ConditionalResNet(NetSpec):
+    """The class-conditional ResNet nets at 32 x 32 (ganpriors.nets.conditional): spectral norm in G
+    and D, conditional batch norm in G, a projection discriminator; 28 x 28 data is padded (D) and
+    cropped (G) at the nets' edges (ganpriors.nets.resolution)."""
+
+    conditional = True
+    SIZE = 32
+    # Feature-map sides after each block: G 4 -> 8 -> 16 -> 32, D 32 -> 16 -> 8 -> 4. The
+    # attention list applies to both nets, so only sides both have can hold a block.
+    G_SIDES, D_SIDES = (8, 16, 32), (16, 8, 4)
+
+    @classmethod
+    def check(cls, run) -> None:
+        net = run.model.net
+        if run.dataset is not None:
+            raise ValueError(f"dataset.kind {run.dataset.kind!r} has no class labels, which model.net {net!r} "
+                             "(class-conditional) needs; allowed: no dataset (Fashion-MNIST, optionally under a view)")
+        if run.model.d_norm != "spectral":
+            raise ValueError(f"model.d_norm {run.model.d_norm!r}: the {net} net spectral-normalises G and D; "
+                             "set model.d_norm: spectral")
+        sides = sorted(set(cls.G_SIDES) & set(cls.D_SIDES))
+        for side in run.model.attention:
+            if side not in sides:
+                raise ValueError(f"model.attention {run.model.attention}: the {net} net has no {side} x {side} "
+                                 f"feature map in both G and D; allowed: {', '.join(map(str, sides))}")
+        if len(set(run.model.attention)) != len(run.model.attention):
+            raise ValueError(f"model.attention {run.model.attention} lists a resolution twice")
+        if run.model.attention and min(run.model.g_channels, run.model.d_channels) < 8:
+            raise ValueError(f"model.g_channels {run.model.g_channels} and model.d_channels {run.model.d_channels} "
+                             "must be at least 8 with attention (queries and keys have channels / 8)")
+
+    @staticmethod
+    def feature_dim(model) -> int:
+        return 2 * model.d_channels
+
+
+class SAGAN(ConditionalResNet):
+    """Zhang et al.'s SAGAN in miniature: per-class conditional batch norm in G, self-attention."""
+
+    kind, impl = "sagan", "ganpriors.nets.conditional:build_sagan"
+
+
+class BigGAN(ConditionalResNet):
+    """Brock et al.'s BigGAN in miniature: a shared class embedding and hierarchical z (one chunk
+    for the first layer, one per G block with the embedding) into every conditional batch norm."""
+
+    kind, impl = "biggan", "ganpriors.nets.conditional:build_biggan"
+    SLOTS = len(ConditionalResNet.G_SIDES) + 1
+
+    @classmethod
+    def check(cls, run) -> None:
+        super().check(run)
+        if run.model.z_dim % cls.SLOTS:
+            raise ValueError(f"model.z_dim {run.model.z_dim} must be a multiple of {cls.SLOTS}: the biggan net "
+                             f"splits z into {cls.SLOTS} equal chunks (the first layer's, and one per G block)")
+
+
+SPECS = (DCGAN, MLP, SAGAN, BigGAN)

@@ -6,7 +6,7 @@ regulariser: its settings class here and its module under ganpriors.regularisers
 """
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -80,5 +80,50 @@ class IsometrySettings(EmbeddingRegulariser):
     weight: float = Field(1.0, ge=0)
 
 
-SPECS = (ModeMatchingSettings, ReplayBufferEntropySettings, LocalLinearitySettings, IsometrySettings)
+class OrthogonalSettings(Component):
+    """BigGAN's orthogonal regularisation of G: weight * sum_W ||W W^T * (1 - I)||_F^2 (1e-4 in the
+    paper), on G's weights of two or more dimensions (BigGAN's shared embedding excepted)."""
+
+    kind: ClassVar[str] = "orthogonal"
+    impl = "ganpriors.regularisers.orthogonal:OrthogonalRegularisation"
+    weight: float = Field(1.0e-4, ge=0)
+
+
+class GeneratorAverageSettings(Component):
+    """An exponential moving average of G's weights, exported as the evaluated generator (BigGAN).
+    0.9999 (BigGAN) barely moves in a few thousand steps: 1 / (1 - decay) should be a fraction of
+    the run's steps."""
+
+    kind: ClassVar[str] = "ema"
+    impl = "ganpriors.regularisers.ema:GeneratorAverage"
+    decay: float = Field(0.999, ge=0, lt=1)
+    start: int = Field(0, ge=0)           # generator steps before averaging starts (until then: G's weights)
+    # Batch-norm statistics of the exported G: standing (re-accumulated with the averaged weights,
+    # BigGAN's standing stats) or average (the running statistics averaged like the weights).
+    bn_stats: Literal["standing", "average"] = "standing"
+    standing_batches: int = Field(16, ge=1)   # batches of train.batch_size for the standing statistics
+
+
+class AuxiliaryClassifierSettings(Component):
+    """ADC-GAN's classifier over 2K classes (real class y at 2y, fake class y at 2y + 1) on D's
+    pooled features, trained with D; the generator term pulls towards 2y and away from 2y + 1."""
+
+    kind: ClassVar[str] = "adc"
+    impl = "ganpriors.regularisers.adc:AuxiliaryDiscriminativeClassifier"
+    d_weight: float = Field(1.0, ge=0)    # lambda_D
+    g_weight: float = Field(1.0, ge=0)    # lambda_G
+
+    def check(self, run) -> None:
+        from ganpriors import registry
+
+        spec = registry.NETS.spec(run.model.net)
+        if not spec.conditional or spec.feature_dim(run.model) is None:
+            allowed = sorted(k for k in registry.NETS if registry.NETS.spec(k).conditional)
+            raise ValueError(f"regulariser adc classifies labelled real and generated images on D's pooled "
+                             f"features: model.net {run.model.net!r} is not class-conditional with pooled "
+                             f"features (allowed: {', '.join(allowed)})")
+
+
+SPECS = (ModeMatchingSettings, ReplayBufferEntropySettings, LocalLinearitySettings, IsometrySettings,
+         OrthogonalSettings, GeneratorAverageSettings, AuxiliaryClassifierSettings)
 SETTINGS = {cls.kind: cls for cls in SPECS}

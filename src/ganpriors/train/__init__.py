@@ -4,6 +4,7 @@
   context.py  StepContext: batch, latents, fakes and D's heads, computed once per batch
   hooks.py    Hook (before z, terms, after D/G steps, export), GeneratorEMA
   rngs.py     named random streams of a run
+  conditioning.py  labels of a class-conditional run's fakes (the 'labels' stream)
   state.py    TrainState: nets, optimisers, loss, hooks, streams, progress; one state_dict
   step.py     train_step(state): n_critic D updates, one G update
   loop.py     train(): build, resume, step, log, checkpoint, write the artefacts

@@ -15,6 +15,7 @@ from ganpriors.nets import build_nets
 from ganpriors.nets.heads import generate
 from ganpriors.priors import build_prior
 from ganpriors.regularisers import build_regularisers
+from ganpriors.train.conditioning import conditioning_hooks, run_classes
 from ganpriors.train.context import DISCRIMINATOR, GENERATOR
 from ganpriors.train.hooks import owned
 from ganpriors.train.rngs import RngStreams
@@ -61,12 +62,13 @@ class TrainState:
         cfg = run.train
         torch.manual_seed(seed)  # network initialisation (and learned priors' initial values)
         prior.build(run.model.z_dim)
-        generator, discriminator = build_nets(run.model, data.shape)
+        generator, discriminator = build_nets(run.model, data.shape, run_classes(run))
         generator.to(device)
         discriminator.to(device)
         prior.to(device)
-        all_hooks = build_regularisers(run.regularisers, run=run, prior=prior, data=data,
-                                       image_shape=data.shape, device=device, seed=seed)
+        all_hooks = conditioning_hooks(run)  # first: the other hooks see the fakes' labels
+        all_hooks.update(build_regularisers(run.regularisers, run=run, prior=prior, data=data,
+                                            image_shape=data.shape, device=device, seed=seed))
         for name, hook in (hooks or {}).items():
             if name in all_hooks:
                 raise ValueError(f"hook name {name!r} is taken by a regulariser of run {run.name}")
