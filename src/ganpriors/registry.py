@@ -106,6 +106,10 @@ LOSSES.register("hinge", "ganpriors.losses:HingeLoss")
 LOSSES.register("wgan", "ganpriors.losses:WassersteinLoss")  # no penalty: needs a constrained critic
 LOSSES.register("wgan-gp", "ganpriors.losses:WassersteinGPLoss")
 
+OPTIMIZERS = Registry("optimizer")  # (params, lr, train settings) -> torch.optim.Optimizer
+OPTIMIZERS.register("adam", "ganpriors.train.optimizers:adam")
+OPTIMIZERS.register("rmsprop", "ganpriors.train.optimizers:rmsprop")  # WGAN with weight clipping
+
 FEATURE_EXTRACTORS = Registry("feature extractor")
 FEATURE_EXTRACTORS.register("classifier", "ganpriors.metrics.features:ClassifierFeatures")
 FEATURE_EXTRACTORS.register("inception-v3-compat", "ganpriors.metrics.features:InceptionFeatures")
