@@ -16,10 +16,22 @@ class NetSpec:
         """Raise ValueError when the architecture cannot serve `run` (a ResolvedRun)."""
 
 
+def check_penalty_norm(run) -> None:
+    """WGAN-GP's penalty is on each sample's input gradient: batch norm couples the samples of a batch
+    (Gulrajani et al. 2017 sec. 4; the official critic has no normalisation)."""
+    if run.train.loss == "wgan-gp" and run.model.d_norm == "batch":
+        raise ValueError("train.loss wgan-gp penalises each sample's gradient, which batch norm couples: set "
+                         "model.d_norm to none or layer (or spectral)")
+
+
 class DCGAN(NetSpec):
     """Radford et al.'s DCGAN at 28 x 28 (one or several channels)."""
 
     kind, impl = "dcgan", "ganpriors.nets.dcgan:build_dcgan"
+
+    @staticmethod
+    def check(run) -> None:
+        check_penalty_norm(run)
 
 
 class MLP(NetSpec):

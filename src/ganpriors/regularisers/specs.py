@@ -80,5 +80,22 @@ class IsometrySettings(EmbeddingRegulariser):
     weight: float = Field(1.0, ge=0)
 
 
-SPECS = (ModeMatchingSettings, ReplayBufferEntropySettings, LocalLinearitySettings, IsometrySettings)
+class WeightClipSettings(Component):
+    """WGAN (Arjovsky et al. 2017): every critic parameter clamped to [-clip, clip] after each critic
+    update (with train.loss wgan, train.optimizer rmsprop, lr 5e-5 and n_critic 5 in the paper)."""
+
+    kind: ClassVar[str] = "weight_clip"
+    impl = "ganpriors.regularisers.weight_clip:WeightClip"
+    clip: float = Field(0.01, gt=0)
+
+    def check(self, run) -> None:
+        if run.train.loss != "wgan":
+            raise ValueError(f"regulariser weight_clip bounds a WGAN critic: use train.loss wgan, not {run.train.loss}")
+        if run.model.d_norm == "spectral":
+            raise ValueError("regulariser weight_clip on a spectral-norm critic: spectral norm rescales the clipped "
+                             "weights; set model.d_norm to batch, layer or none")
+
+
+SPECS = (ModeMatchingSettings, ReplayBufferEntropySettings, LocalLinearitySettings, IsometrySettings,
+         WeightClipSettings)
 SETTINGS = {cls.kind: cls for cls in SPECS}
