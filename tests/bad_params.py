@@ -93,7 +93,7 @@ CASES = [
          "defaults.model.net = 'biggan': unknown net 'biggan' (allowed: dcgan, mlp)"),
     Case("unknown regulariser", "      mode_matching: &mode_matching_5 {n_sup: 500",
          "      mode_seeking: &mode_matching_5 {n_sup: 500",
-         "unknown regulariser 'mode_seeking' (allowed: disomap, dlle, mode_matching, rb_maem, weight_clip)"),
+         "unknown regulariser 'mode_seeking' (allowed: disomap, dlle, logan, mode_matching, rb_maem, weight_clip)"),
     Case("unknown dataset kind", "    dataset: {kind: gaussian_ring}\n", "    dataset: {kind: spiral}\n",
          "runs.ring_gan.dataset.kind = 'spiral': unknown dataset (allowed: gaussian_ring, gaussian_grid, stacked)"),
     Case("duplicate seeds", "seeds: [0, 1, 2]", "seeds: [0, 0]", "seeds = [0, 0]: seeds [0, 0] must be distinct"),

@@ -96,6 +96,21 @@ class WeightClipSettings(Component):
                              "weights; set model.d_norm to batch, layer or none")
 
 
+class LatentOptimisationSettings(Component):
+    """LOGAN (Wu et al. 2019): `steps` natural-gradient steps dz = alpha g / (beta + |g|^2) on z
+    towards a higher D(G(z)) before both updates, on a random `mask_probability` of z's elements,
+    clipped to the prior's bounds; G's loss adds weight * E|dz|^2. Defaults: the paper's BigGAN-deep
+    values (alpha 0.9, beta 5, 50% of the elements, w_r 300, one step)."""
+
+    kind: ClassVar[str] = "logan"
+    impl = "ganpriors.regularisers.logan:LatentOptimisation"
+    alpha: float = Field(0.9, gt=0)                   # step size
+    beta: float = Field(5.0, gt=0)                    # damping of the Fisher g g^T + beta I
+    steps: int = Field(1, ge=1, le=20)                # latent steps per batch
+    mask_probability: float = Field(0.5, gt=0, le=1)  # chance that an element of z is optimised
+    weight: float = Field(300.0, ge=0)                # w_r on E|dz|^2 in G's loss
+
+
 SPECS = (ModeMatchingSettings, ReplayBufferEntropySettings, LocalLinearitySettings, IsometrySettings,
-         WeightClipSettings)
+         WeightClipSettings, LatentOptimisationSettings)
 SETTINGS = {cls.kind: cls for cls in SPECS}
