@@ -90,10 +90,10 @@ CASES = [
          "runs.cauchy.prior.kind = 'lognormal': unknown prior (allowed: normal, uniform, gamma, cauchy, nonparametric, "
          "gene_bank, mapped_normal, modes, truncated_normal)"),
     Case("unknown net", "    net: dcgan", "    net: biggan",
-         "defaults.model.net = 'biggan': unknown net 'biggan' (allowed: dcgan, mlp)"),
+         "defaults.model.net = 'biggan': unknown net 'biggan' (allowed: dcgan, mlp, unet)"),
     Case("unknown regulariser", "      mode_matching: &mode_matching_5 {n_sup: 500",
          "      mode_seeking: &mode_matching_5 {n_sup: 500",
-         "unknown regulariser 'mode_seeking' (allowed: disomap, dlle, logan, mode_matching, rb_maem, weight_clip)"),
+         "unknown regulariser 'mode_seeking' (allowed: cutmix, disomap, dlle, logan, mode_matching, rb_maem, weight_clip)"),
     Case("unknown dataset kind", "    dataset: {kind: gaussian_ring}\n", "    dataset: {kind: spiral}\n",
          "runs.ring_gan.dataset.kind = 'spiral': unknown dataset (allowed: gaussian_ring, gaussian_grid, stacked)"),
     Case("duplicate seeds", "seeds: [0, 1, 2]", "seeds: [0, 0]", "seeds = [0, 0]: seeds [0, 0] must be distinct"),

@@ -111,6 +111,28 @@ class LatentOptimisationSettings(Component):
     weight: float = Field(300.0, ge=0)                # w_r on E|dz|^2 in G's loss
 
 
+class CutMixSettings(Component):
+    """U-Net GAN's CutMix consistency regulariser (Schönfeld et al. 2020): with probability r_mix
+    (0 -> `probability` over `warmup` generator steps) per critic update, D's per-pixel output of a
+    CutMix of real and generated images is pulled towards the same mix of their outputs
+    (consistency_weight), and with `augmentation` also trained on the mask (per-pixel target M, the
+    global logit labelled fake), as the released training scripts do."""
+
+    kind: ClassVar[str] = "cutmix"
+    impl = "ganpriors.regularisers.cutmix:CutMix"
+    probability: float = Field(0.5, ge=0, le=1)   # r_mix after the warm-up
+    warmup: int = Field(0, ge=0)                  # generator steps of the linear warm-up
+    consistency_weight: float = Field(1.0, ge=0)
+    augmentation: bool = True
+
+    def check(self, run) -> None:
+        from ganpriors import registry
+
+        if not registry.NETS.spec(run.model.net).pixel_head:
+            raise ValueError(f"regulariser cutmix reads a per-pixel head, which model.net {run.model.net} does not "
+                             "have: use net unet")
+
+
 SPECS = (ModeMatchingSettings, ReplayBufferEntropySettings, LocalLinearitySettings, IsometrySettings,
-         WeightClipSettings, LatentOptimisationSettings)
+         WeightClipSettings, LatentOptimisationSettings, CutMixSettings)
 SETTINGS = {cls.kind: cls for cls in SPECS}
