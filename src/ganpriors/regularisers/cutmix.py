@@ -86,3 +86,10 @@ class CutMix(Regulariser):
         """r_mix of the last update and the last computed consistency (NaN until computed)."""
         return {"cutmix_rate": float(self._values.get("cutmix_rate", math.nan)),
                 "cutmix_consistency": float(self._values.get("cutmix_consistency", math.nan))}
+
+    def state_dict(self) -> dict:
+        """The logged values: the last consistency may be several updates old (a resumed run logs it too)."""
+        return {"values": self.stats()}
+
+    def load_state_dict(self, state: dict) -> None:
+        self._values = {k: v for k, v in state["values"].items() if not math.isnan(v)}
