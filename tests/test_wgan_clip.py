@@ -70,10 +70,10 @@ class CriticBounds(Hook):
         self.after_d, self.at_g = [], []
 
     def after_d_step(self, ctx):
-        self.after_d.append(max(float(p.abs().max()) for p in ctx.discriminator.parameters()))
+        self.after_d.append(max(float(p.detach().abs().max()) for p in ctx.discriminator.parameters()))
 
     def generator_term(self, ctx):
-        self.at_g.append(max(float(p.abs().max()) for p in ctx.discriminator.parameters()))
+        self.at_g.append(max(float(p.detach().abs().max()) for p in ctx.discriminator.parameters()))
 
 
 def test_weight_clipping_bounds_the_critic_after_every_critic_update():
