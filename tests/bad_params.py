@@ -55,7 +55,7 @@ CASES = [
     Case("misspelt key (the key it should be is then missing)", "    steps: 2500", "    stepz: 30",
          "params.yaml: unknown key defaults.train.stepz (value 30): did you mean steps? (allowed keys here: "
          "adam, batch_size, beta1, beta2, checkpoint_every, gp_weight, log_every, loss, lr_d, lr_g, memory_format, n_critic, "
-         "steps)"),
+         "optimizer, steps)"),
     Case("misspelt prior key", "    prior: {kind: cauchy, loc: 0.0, scale: 1.0}", "    prior: {kind: cauchy, scal: 1.0}",
          "unknown key runs.cauchy.prior.scal (value 1.0): did you mean scale? (allowed keys here: kind, loc, scale)"),
     Case("misspelt regulariser key", "mode_matching: &mode_matching_5 {n_sup: 500, prior_warmup: 300",
@@ -89,11 +89,12 @@ CASES = [
     Case("unknown prior", "    prior: {kind: cauchy, loc: 0.0, scale: 1.0}", "    prior: {kind: lognormal}",
          "runs.cauchy.prior.kind = 'lognormal': unknown prior (allowed: normal, uniform, gamma, cauchy, nonparametric, "
          "gene_bank, mapped_normal, modes, truncated_normal)"),
-    Case("unknown net", "    net: dcgan", "    net: biggan",
-         "defaults.model.net = 'biggan': unknown net 'biggan' (allowed: dcgan, mlp)"),
+    Case("unknown net", "    net: dcgan", "    net: stylegan",
+         "defaults.model.net = 'stylegan': unknown net 'stylegan' (allowed: biggan, dcgan, mlp, sagan, unet)"),
     Case("unknown regulariser", "      mode_matching: &mode_matching_5 {n_sup: 500",
          "      mode_seeking: &mode_matching_5 {n_sup: 500",
-         "unknown regulariser 'mode_seeking' (allowed: disomap, dlle, mode_matching, rb_maem)"),
+         "unknown regulariser 'mode_seeking' (allowed: adc, cutmix, disomap, dlle, ema, logan, mode_matching, orthogonal, "
+         "rb_maem, weight_clip)"),
     Case("unknown dataset kind", "    dataset: {kind: gaussian_ring}\n", "    dataset: {kind: spiral}\n",
          "runs.ring_gan.dataset.kind = 'spiral': unknown dataset (allowed: gaussian_ring, gaussian_grid, stacked)"),
     Case("duplicate seeds", "seeds: [0, 1, 2]", "seeds: [0, 0]", "seeds = [0, 0]: seeds [0, 0] must be distinct"),

@@ -1,5 +1,7 @@
-"""Run definitions of the class-conditional survey systems at test scale, built on the quick
-configuration (not in params.yaml: the survey study is wired later), and the tiny data they train on."""
+"""Run definitions of the survey systems at test scale (params.yaml holds none of them yet: the
+survey study wires them later), built on the quick configuration, the tiny data they train on, and
+helpers for a few training steps and a bitwise resume. Tiny nets at batch size 8 keep each step to
+milliseconds."""
 from __future__ import annotations
 
 import copy
@@ -8,14 +10,21 @@ import torch
 
 from ganpriors.config import validate_params
 from ganpriors.config.core import read_yaml
+from ganpriors.priors import build_prior
+from ganpriors.train.batch import TrainingData
+from ganpriors.train.state import TrainState
 
 from conftest import QUICK
 
 BATCH = 8
+NORMAL = {"kind": "normal", "loc": 0.0, "scale": 1.0}
+UNIFORM = {"kind": "uniform", "low": -1.0, "high": 1.0}
+
 _TINY = {"z_dim": 16, "g_channels": 8, "d_channels": 8, "d_norm": "spectral"}
 _TTUR = {"loss": "hinge", "lr_d": 4.0e-4, "lr_g": 1.0e-4, "beta1": 0.0, "beta2": 0.9, "batch_size": BATCH}
 
 RUNS = {
+    # The class-conditional systems.
     # SAGAN: per-class CBN, attention at 16 x 16 in G and D, hinge, two learning rates.
     "sagan": {"prior": {"kind": "normal"}, "model": {"net": "sagan", "attention": [16], **_TINY}, "train": _TTUR},
     # BigGAN: shared embedding, hierarchical z (16 = 4 chunks of 4), orthogonal regularisation, EMA.
@@ -26,7 +35,25 @@ RUNS = {
     "adc": {"prior": {"kind": "normal"}, "model": {"net": "biggan", "d_projection": False, **_TINY},
             "train": {**_TTUR, "n_critic": 2, "lr_g": 2.0e-4, "lr_d": 2.0e-4},
             "regularisers": {"adc": {}}},
+    # The unconditional systems.
+    # Arjovsky et al. 2017: RMSProp 5e-5, 5 critic updates, critic weights clipped to [-0.01, 0.01].
+    "wgan_clip": {"prior": NORMAL,
+                  "train": {"loss": "wgan", "optimizer": "rmsprop", "lr_g": 5.0e-5, "lr_d": 5.0e-5, "n_critic": 5},
+                  "regularisers": {"weight_clip": {"clip": 0.01}}},
+    # Gulrajani et al. 2017: a critic without batch norm, Adam (0, 0.9).
+    "wgan_gp": {"prior": NORMAL, "model": {"d_norm": "layer"},
+                "train": {"loss": "wgan-gp", "lr_g": 1.0e-4, "lr_d": 1.0e-4, "beta1": 0.0, "beta2": 0.9, "n_critic": 5}},
+    # LOGAN (Wu et al. 2019) on the DCGAN nets: U(-1, 1) latents, spectral-norm D, hinge loss.
+    "logan": {"prior": UNIFORM, "model": {"d_norm": "spectral"},
+              "train": {"loss": "hinge", "beta1": 0.0, "beta2": 0.999},
+              "regularisers": {"logan": {"alpha": 0.9, "beta": 1.0, "steps": 2, "mask_probability": 0.5,
+                                         "weight": 3.0}}},
+    # U-Net GAN (Schönfeld et al. 2020): U-Net D at 32 x 32, BCE on both heads, CutMix warming up.
+    "unet": {"prior": NORMAL, "model": {"net": "unet", "d_norm": "spectral"},
+             "train": {"loss": "unet", "lr_g": 1.0e-4, "lr_d": 4.0e-4, "beta1": 0.0, "beta2": 0.999},
+             "regularisers": {"cutmix": {"probability": 0.5, "warmup": 2}}},
 }
+CONDITIONAL = ("sagan", "biggan", "adc")  # the runs whose nets are class-conditional
 
 
 def raw_params(**runs) -> dict:
@@ -44,3 +71,64 @@ def survey_run(name: str, **overrides):
 def images_and_labels(n: int = 64, seed: int = 0):
     g = torch.Generator().manual_seed(seed)
     return torch.rand(n, 1, 28, 28, generator=g) * 2 - 1, torch.randint(0, 10, (n,), generator=g)
+
+
+def survey_raw(*names: str) -> dict:
+    """The quick configuration with the named survey runs added."""
+    return raw_params(**{name: RUNS[name] for name in names})
+
+
+def survey_train_run(name: str, raw: dict | None = None, **train):
+    run = validate_params(raw or survey_raw(name)).resolve_run(name)
+    return run.model_copy(update={"train": run.train.model_copy(update={"batch_size": BATCH, **train})})
+
+
+def survey_state(name: str, hooks: dict | None = None, checkpoint: dict | None = None, run=None) -> TrainState:
+    run = run or survey_train_run(name)
+    data = TrainingData(*images_and_labels(), n_groups=10)
+    return TrainState.create(run, 0, data, build_prior(run.prior), "cpu", checkpoint, hooks)
+
+
+def saved_and_loaded(state: dict) -> dict:
+    import io
+
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    buf.seek(0)
+    return torch.load(buf, weights_only=True)
+
+
+def flat(tree, prefix: str = "") -> dict:
+    if isinstance(tree, dict):
+        return {k: v for key, sub in tree.items() for k, v in flat(sub, f"{prefix}{key}/").items()}
+    if isinstance(tree, (list, tuple)):
+        return {k: v for i, sub in enumerate(tree) for k, v in flat(sub, f"{prefix}{i}/").items()}
+    return {prefix: tree}
+
+
+def same(a, b) -> bool:
+    fa, fb = flat(a), flat(b)
+    return fa.keys() == fb.keys() and all(
+        torch.equal(fa[k], fb[k]) if isinstance(fa[k], torch.Tensor) else fa[k] == fb[k] for k in fa)
+
+
+def steps(state: TrainState, n: int) -> TrainState:
+    from ganpriors.train.step import train_step
+
+    for _ in range(n):
+        train_step(state)
+        state.step += 1
+    return state
+
+
+def assert_resumes_bitwise(name: str, before: int = 2, after: int = 2) -> TrainState:
+    """`before` steps, the state through torch.save and into a fresh TrainState, `after` more: the
+    same state as before + after uninterrupted steps (nets, optimisers, streams, hooks)."""
+    full = steps(survey_state(name), before)
+    resumed = survey_state(name, checkpoint=saved_and_loaded(full.state_dict()))
+    assert same(resumed.state_dict(), full.state_dict())
+    steps(full, after)
+    steps(resumed, after)
+    assert same(resumed.state_dict(), full.state_dict())
+    assert not same(survey_state(name).state_dict()["generator"], full.state_dict()["generator"])
+    return full

@@ -27,7 +27,8 @@ def test_resolve_checks_the_base_class():
 
 
 @pytest.mark.parametrize("table", [registry.PRIORS, registry.NETS, registry.REGULARISERS, registry.DATASETS,
-                                   registry.LOSSES, registry.FEATURE_EXTRACTORS, registry.STUDIES, registry.PROBES])
+                                   registry.LOSSES, registry.OPTIMIZERS, registry.FEATURE_EXTRACTORS, registry.STUDIES,
+                                   registry.PROBES])
 def test_every_registered_component_resolves(table):
     for name in table:
         assert table.resolve(name) is not None

@@ -96,3 +96,29 @@ class WassersteinGPLoss(WassersteinLoss):
         grad, = torch.autograd.grad(critic.sum(), x_hat, create_graph=True)
         penalty = ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
         return self.discriminator(d_real, d_fake) + self.gp_weight * penalty
+
+
+def _bce(logits: torch.Tensor, target: float) -> torch.Tensor:
+    return F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, target))
+
+
+class UNetLoss(AdversarialLoss):
+    """U-Net GAN (Schönfeld et al. 2020), weighted as the official code: non-saturating BCE on the
+    encoder's global logit and on the decoder's per-pixel logits (averaged over pixels and batch);
+    D: 0.5 (real terms, global + per-pixel) + 0.5 (fake terms), G: 0.5 global + 0.5 per-pixel. The
+    paper's sum L_enc + L_dec is twice this; the factor matters next to CutMix's terms (weight 1)."""
+
+    def discriminator_loss(self, ctx):
+        real, fake = ctx.d_real, ctx.d_fake
+        return (0.5 * (_bce(real.logit, 1.0) + _bce(_pixels(real), 1.0))
+                + 0.5 * (_bce(fake.logit, 0.0) + _bce(_pixels(fake), 0.0)))
+
+    def generator_loss(self, ctx):
+        fake = ctx.d_fake_for_g
+        return 0.5 * _bce(fake.logit, 1.0) + 0.5 * _bce(_pixels(fake), 1.0)
+
+
+def _pixels(heads) -> torch.Tensor:
+    if heads.pixel_logits is None:
+        raise ValueError("loss unet reads D's per-pixel head (pixel_logits), which this discriminator lacks")
+    return heads.pixel_logits

@@ -105,6 +105,11 @@ LOSSES.register("nonsaturating", "ganpriors.losses:NonSaturatingLoss")
 LOSSES.register("hinge", "ganpriors.losses:HingeLoss")
 LOSSES.register("wgan", "ganpriors.losses:WassersteinLoss")  # no penalty: needs a constrained critic
 LOSSES.register("wgan-gp", "ganpriors.losses:WassersteinGPLoss")
+LOSSES.register("unet", "ganpriors.losses:UNetLoss")  # U-Net GAN: global and per-pixel BCE
+
+OPTIMIZERS = Registry("optimizer")  # (params, lr, train settings) -> torch.optim.Optimizer
+OPTIMIZERS.register("adam", "ganpriors.train.optimizers:adam")
+OPTIMIZERS.register("rmsprop", "ganpriors.train.optimizers:rmsprop")  # WGAN with weight clipping
 
 FEATURE_EXTRACTORS = Registry("feature extractor")
 FEATURE_EXTRACTORS.register("classifier", "ganpriors.metrics.features:ClassifierFeatures")

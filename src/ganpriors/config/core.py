@@ -114,6 +114,15 @@ class TrainSettings(Strict):
     # what it computes; a run records both in its train.json.
     memory_format: Literal["contiguous", "channels_last"] = "contiguous"
     adam: Literal["foreach", "fused"] = "foreach"
+    # G's and D's optimiser (ganpriors.train.optimizers): adam (beta1, beta2), or rmsprop (WGAN with
+    # weight clipping; beta1/beta2 unused).
+    optimizer: registered(registry.OPTIMIZERS, "optimizer") = "adam"
+
+    @model_validator(mode="after")
+    def _adam_kernel(self):
+        if self.optimizer != "adam" and self.adam == "fused":
+            raise ValueError(f"adam: fused is Adam's kernel; remove it (train.optimizer is {self.optimizer})")
+        return self
 
 
 class Defaults(Strict):

@@ -13,6 +13,7 @@ class NetSpec:
     # A class-conditional net is built with the run's number of classes (impl(model, shape,
     # n_classes)) and trained on fakes with uniformly drawn labels (ganpriors.train.conditioning).
     conditional = False
+    pixel_head = False  # D provides DOut.pixel_logits (what train.loss unet and CutMix read)
 
     @staticmethod
     def check(run) -> None:
@@ -31,6 +32,18 @@ def _no_attention(run) -> None:
                          "blocks; leave it empty or use net sagan or biggan")
 
 
+def check_loss(run, pixel_head: bool = False) -> None:
+    """The run's loss against the critic: WGAN-GP's penalty is on each sample's input gradient, which
+    batch norm couples across the batch (Gulrajani et al. 2017 sec. 4; the official critic has no
+    normalisation); U-Net GAN's loss reads a per-pixel head."""
+    if run.train.loss == "wgan-gp" and run.model.d_norm == "batch":
+        raise ValueError("train.loss wgan-gp penalises each sample's gradient, which batch norm couples: set "
+                         "model.d_norm to none or layer (or spectral)")
+    if run.train.loss == "unet" and not pixel_head:
+        raise ValueError(f"train.loss unet reads a per-pixel head, which model.net {run.model.net} does not have: "
+                         "use net unet")
+
+
 class DCGAN(NetSpec):
     """Radford et al.'s DCGAN at 28 x 28 (one or several channels)."""
 
@@ -39,6 +52,7 @@ class DCGAN(NetSpec):
     @staticmethod
     def check(run) -> None:
         _no_attention(run)
+        check_loss(run)
 
 
 class MLP(NetSpec):
@@ -54,6 +68,7 @@ class MLP(NetSpec):
         if run.model.d_norm not in ("none", "spectral"):
             raise ValueError(f"model.d_norm {run.model.d_norm!r}: the mlp discriminator supports none or spectral")
         _no_attention(run)
+        check_loss(run)
 
 
 class ConditionalResNet(NetSpec):
@@ -83,6 +98,7 @@ class ConditionalResNet(NetSpec):
                                  f"feature map in both G and D; allowed: {', '.join(map(str, sides))}")
         if len(set(run.model.attention)) != len(run.model.attention):
             raise ValueError(f"model.attention {run.model.attention} lists a resolution twice")
+        check_loss(run)
         if run.model.attention and min(run.model.g_channels, run.model.d_channels) < 8:
             raise ValueError(f"model.g_channels {run.model.g_channels} and model.d_channels {run.model.d_channels} "
                              "must be at least 8 with attention (queries and keys have channels / 8)")
@@ -113,4 +129,24 @@ class BigGAN(ConditionalResNet):
                              f"splits z into {cls.SLOTS} equal chunks (the first layer's, and one per G block)")
 
 
-SPECS = (DCGAN, MLP, SAGAN, BigGAN)
+class UNet(NetSpec):
+    """U-Net GAN (Schönfeld et al. 2020): a U-Net D with a global and a per-pixel logit, and a
+    BigGAN-like ResNet G, both at 32 x 32 on images of up to 32 x 32 (padded, cropped back)."""
+
+    kind, impl = "unet", "ganpriors.nets.unet:build_unet"
+    pixel_head = True
+
+    @staticmethod
+    def check(run) -> None:
+        if run.dataset is not None and run.dataset.points:
+            raise ValueError(f"model.net unet is a U-Net over image pixels; dataset {run.dataset.kind} is 2-D "
+                             "points: use net mlp")
+        if run.model.d_norm not in ("spectral", "none"):
+            raise ValueError(f"model.d_norm {run.model.d_norm!r}: the unet discriminator supports spectral (the "
+                             "paper's) or none")
+        _no_attention(run)
+        if run.train.loss != "unet":
+            raise ValueError(f"model.net unet trains its per-pixel head with train.loss unet, not {run.train.loss}")
+
+
+SPECS = (DCGAN, MLP, SAGAN, BigGAN, UNet)

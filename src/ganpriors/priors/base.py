@@ -60,6 +60,11 @@ class Prior:
         """A bounded interval that holds all but a negligible mass (for grids and plots)."""
         raise NotImplementedError
 
+    def bounds(self) -> tuple[float, float] | None:
+        """The interval every coordinate lies in, where the prior has one (uniform, truncated); None
+        for unbounded priors (support() is then only a range for grids). LOGAN clips to it."""
+        return None
+
     def state(self) -> dict[str, torch.Tensor]:
         """Tensors that define a fitted or trained prior (empty for parametric families).
         Passed back as `state` to the constructor to restore it."""

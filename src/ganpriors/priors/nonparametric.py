@@ -143,6 +143,9 @@ class NonParametricPrior(Prior):
     def support(self):
         return self.spec.low - self.width / 2, self.spec.high + self.width / 2
 
+    def bounds(self):
+        return self.support()
+
     def std(self) -> float:
         p = self._require()
         c = self.centers()

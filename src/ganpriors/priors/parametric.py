@@ -34,6 +34,9 @@ class UniformPrior(Prior):
     def support(self):
         return self.spec.low, self.spec.high
 
+    def bounds(self):
+        return self.support()
+
 
 def standard_gamma(shape: float, size: tuple, generator=None, device="cpu") -> torch.Tensor:
     """Gamma(shape, 1) by Marsaglia-Tsang, drawing only from `generator` (reproducible)."""

@@ -28,3 +28,6 @@ class TruncatedNormalPrior(Prior):
 
     def support(self):
         return -self.spec.threshold, self.spec.threshold
+
+    def bounds(self):
+        return self.support()

@@ -124,6 +124,60 @@ class AuxiliaryClassifierSettings(Component):
                              f"features (allowed: {', '.join(allowed)})")
 
 
+class WeightClipSettings(Component):
+    """WGAN (Arjovsky et al. 2017): every critic parameter clamped to [-clip, clip] after each critic
+    update (with train.loss wgan, train.optimizer rmsprop, lr 5e-5 and n_critic 5 in the paper)."""
+
+    kind: ClassVar[str] = "weight_clip"
+    impl = "ganpriors.regularisers.weight_clip:WeightClip"
+    clip: float = Field(0.01, gt=0)
+
+    def check(self, run) -> None:
+        if run.train.loss != "wgan":
+            raise ValueError(f"regulariser weight_clip bounds a WGAN critic: use train.loss wgan, not {run.train.loss}")
+        if run.model.d_norm == "spectral":
+            raise ValueError("regulariser weight_clip on a spectral-norm critic: spectral norm rescales the clipped "
+                             "weights; set model.d_norm to batch, layer or none")
+
+
+class LatentOptimisationSettings(Component):
+    """LOGAN (Wu et al. 2019): `steps` natural-gradient steps dz = alpha g / (beta + |g|^2) on z
+    towards a higher D(G(z)) before both updates, on a random `mask_probability` of z's elements,
+    clipped to the prior's bounds; G's loss adds weight * E|dz|^2. Defaults: the paper's BigGAN-deep
+    values (alpha 0.9, beta 5, 50% of the elements, w_r 300, one step)."""
+
+    kind: ClassVar[str] = "logan"
+    impl = "ganpriors.regularisers.logan:LatentOptimisation"
+    alpha: float = Field(0.9, gt=0)                   # step size
+    beta: float = Field(5.0, gt=0)                    # damping of the Fisher g g^T + beta I
+    steps: int = Field(1, ge=1, le=20)                # latent steps per batch
+    mask_probability: float = Field(0.5, gt=0, le=1)  # chance that an element of z is optimised
+    weight: float = Field(300.0, ge=0)                # w_r on E|dz|^2 in G's loss
+
+
+class CutMixSettings(Component):
+    """U-Net GAN's CutMix consistency regulariser (Schönfeld et al. 2020): with probability r_mix
+    (0 -> `probability` over `warmup` generator steps) per critic update, D's per-pixel output of a
+    CutMix of real and generated images is pulled towards the same mix of their outputs
+    (consistency_weight), and with `augmentation` also trained on the mask (per-pixel target M, the
+    global logit labelled fake), as the released training scripts do."""
+
+    kind: ClassVar[str] = "cutmix"
+    impl = "ganpriors.regularisers.cutmix:CutMix"
+    probability: float = Field(0.5, ge=0, le=1)   # r_mix after the warm-up
+    warmup: int = Field(0, ge=0)                  # generator steps of the linear warm-up
+    consistency_weight: float = Field(1.0, ge=0)
+    augmentation: bool = True
+
+    def check(self, run) -> None:
+        from ganpriors import registry
+
+        if not registry.NETS.spec(run.model.net).pixel_head:
+            raise ValueError(f"regulariser cutmix reads a per-pixel head, which model.net {run.model.net} does not "
+                             "have: use net unet")
+
+
 SPECS = (ModeMatchingSettings, ReplayBufferEntropySettings, LocalLinearitySettings, IsometrySettings,
-         OrthogonalSettings, GeneratorAverageSettings, AuxiliaryClassifierSettings)
+         OrthogonalSettings, GeneratorAverageSettings, AuxiliaryClassifierSettings, WeightClipSettings,
+         LatentOptimisationSettings, CutMixSettings)
 SETTINGS = {cls.kind: cls for cls in SPECS}

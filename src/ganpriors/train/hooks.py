@@ -7,9 +7,9 @@ Per generator step the loop runs, for every hook in order:
 and at the end export_generator picks the weights the generator file holds (raw by default).
 
 Parameter ownership: a hook's networks train with D or with G. `parameters()` joins them to that
-net's own Adam (same lr and betas; ADC-GAN's classifier head on D's features), `optimizers()`
-hands the loop optimisers of their own, zeroed and stepped together with that net's (NEMGAN's
-inversion network, with its own learning rate). Keys are context.GENERATOR / DISCRIMINATOR.
+net's own optimiser (train.optimizer, same lr and settings; ADC-GAN's classifier head on D's
+features), `optimizers()` hands the loop optimisers of their own, zeroed and stepped together
+with that net's (NEMGAN's inversion network, with its own learning rate). Keys are context.GENERATOR / DISCRIMINATOR.
 A hook's own randomness comes from ctx.rngs.get(name) (saved with the run's state) or, as the
 regularisers do, from a generator it seeds itself and saves in its state_dict.
 """

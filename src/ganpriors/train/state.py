@@ -76,9 +76,9 @@ class TrainState:
         if cfg.memory_format == "channels_last":  # 4-d (conv) weights only; the nets' outputs follow
             generator.to(memory_format=torch.channels_last)
             discriminator.to(memory_format=torch.channels_last)
-        adam = {"betas": (cfg.beta1, cfg.beta2), **({"fused": True} if cfg.adam == "fused" else {})}
-        opt_g = torch.optim.Adam(list(generator.parameters()) + prior.trainable_parameters(), lr=cfg.lr_g, **adam)
-        opt_d = torch.optim.Adam(discriminator.parameters(), lr=cfg.lr_d, **adam)
+        optimizer = registry.resolve(registry.OPTIMIZERS, cfg.optimizer)
+        opt_g = optimizer(list(generator.parameters()) + prior.trainable_parameters(), cfg.lr_g, cfg)
+        opt_d = optimizer(discriminator.parameters(), cfg.lr_d, cfg)
         for opt, side in ((opt_g, GENERATOR), (opt_d, DISCRIMINATOR)):
             params = owned(all_hooks, side, "parameters")
             if params:
