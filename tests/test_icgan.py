@@ -201,7 +201,8 @@ def test_icgan_through_the_training_loop_samples_around_its_instances_and_a_held
     from ganpriors.priors.fitting import fit_prior
     from ganpriors.train import train
 
-    run = survey_run("icgan", train={**INSTANCE_RUNS["icgan"]["train"], "steps": 3, "log_every": 1, "checkpoint_every": 2})
+    short = {"steps": 3, "log_every": 1, "checkpoint_every": 2}
+    run = survey_run("icgan", train={**INSTANCE_RUNS["icgan"]["train"], **short})
     images, labels = images_and_labels(64)
     train_u8, held_out = to_uint8(images), to_uint8(images_and_labels(1, seed=9)[0])
     save_tensors(tmp_path / "data.safetensors", {"train_images": train_u8, "train_labels": labels,
@@ -231,6 +232,10 @@ def test_icgan_through_the_training_loop_samples_around_its_instances_and_a_held
     assert torch.equal(around, model.generate(z, normalised(h[None]).expand(4, -1)))
     assert not torch.allclose(around, model.sample_around(model.instance_features[0], 4,
                                                           torch.Generator().manual_seed(1)))
+
+    from ganpriors.report.figures import interpolation_strips  # each strip keeps its endpoint's feature row
+
+    assert interpolation_strips({"icgan": model}, 2, 3, tmp_path / "strips.png", 50).is_file()
 
 
 # -- bad inputs ----------------------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ def build_nets(model_settings, image_shape=(1, 28, 28), n_classes: int | None = 
     spec = registry.NETS.spec(model_settings.net)
     if spec.instance_conditional:
         if feature_dim is None:
-            raise ValueError(f"model.net {model_settings.net!r} is instance-conditional: it is built for a feature size")
+            raise ValueError(f"model.net {model_settings.net!r} is instance-conditional: it is built for a "
+                             "feature size")
         return builder(model_settings, image_shape, feature_dim)
     if not spec.conditional:
         return builder(model_settings, image_shape)
