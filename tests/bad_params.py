@@ -90,7 +90,7 @@ CASES = [
          "runs.cauchy.prior.kind = 'lognormal': unknown prior (allowed: normal, uniform, gamma, cauchy, nonparametric, "
          "gene_bank, mapped_normal, modes, truncated_normal)"),
     Case("unknown net", "    net: dcgan", "    net: stylegan",
-         "defaults.model.net = 'stylegan': unknown net 'stylegan' (allowed: biggan, dcgan, mlp, sagan, unet)"),
+         "defaults.model.net = 'stylegan': unknown net 'stylegan' (allowed: biggan, dcgan, icgan, mlp, sagan, unet)"),
     Case("unknown regulariser", "      mode_matching: &mode_matching_5 {n_sup: 500",
          "      mode_seeking: &mode_matching_5 {n_sup: 500",
          "unknown regulariser 'mode_seeking' (allowed: adc, cutmix, disomap, dlle, ema, logan, mode_matching, orthogonal, "

@@ -20,6 +20,7 @@ BATCH = 8
 NORMAL = {"kind": "normal", "loc": 0.0, "scale": 1.0}
 UNIFORM = {"kind": "uniform", "low": -1.0, "high": 1.0}
 
+PINNED = dict(read_yaml(QUICK.parent.parent / "params.yaml")["classifier"]["pinned"])
 _TINY = {"z_dim": 16, "g_channels": 8, "d_channels": 8, "d_norm": "spectral"}
 _TTUR = {"loss": "hinge", "lr_d": 4.0e-4, "lr_g": 1.0e-4, "beta1": 0.0, "beta2": 0.9, "batch_size": BATCH}
 
@@ -55,6 +56,16 @@ RUNS = {
 }
 CONDITIONAL = ("sagan", "biggan", "adc")  # the runs whose nets are class-conditional
 
+# The instance-conditional system (trained on ganpriors.train.instance_data, not on labelled batches).
+INSTANCE_RUNS = {
+    # IC-GAN on the BigGAN nets: 12 instances with the pinned classifier's features, 3 neighbours
+    # each (of the 64 tiny images), EMA as in every official config.
+    "icgan": {"prior": {"kind": "normal"}, "model": {"net": "icgan", **_TINY},
+              "train": {**_TTUR, "lr_d": 1.0e-4, "beta2": 0.999},
+              "instances": {"count": 12, "k": 3, "classifier": PINNED},
+              "regularisers": {"ema": {"decay": 0.9, "standing_batches": 2}}},
+}
+
 
 def raw_params(**runs) -> dict:
     """The quick configuration with `runs` (name -> overrides) added."""
@@ -65,7 +76,8 @@ def raw_params(**runs) -> dict:
 
 def survey_run(name: str, **overrides):
     """A resolved run of RUNS, with top-level keys of its definition replaced by `overrides`."""
-    return validate_params(raw_params(**{name: {**RUNS[name], **overrides}})).resolve_run(name)
+    runs = {**RUNS, **INSTANCE_RUNS}
+    return validate_params(raw_params(**{name: {**runs[name], **overrides}})).resolve_run(name)
 
 
 def images_and_labels(n: int = 64, seed: int = 0):

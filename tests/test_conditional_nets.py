@@ -264,4 +264,4 @@ def test_the_run_examples_of_docs_survey_validate():
         runs.update(yaml.safe_load(block))
     params = validate_params(raw_params(**runs))
     assert {name: params.resolve_run(name).model.net for name in runs} == {"sagan": "sagan", "biggan": "biggan",
-                                                                            "adc": "biggan"}
+                                                                            "adc": "biggan", "icgan": "icgan"}

@@ -21,7 +21,7 @@ from ganpriors.io import load_tensors, save_tensors, state_dict_mismatch
 from ganpriors.nets import build_nets
 from ganpriors.nets.heads import generate
 from ganpriors.priors import build_prior, load_prior
-from ganpriors.train.conditioning import run_classes
+from ganpriors.train.conditioning import BANK, INSTANCES_HOOK, run_classes
 
 PRIOR_PREFIX, AUX_PREFIX = "prior.", "aux."  # keys of learned priors and auxiliary nets in generator files
 TRACE_PREFIX = "trace.step"  # generator samples at fixed latents during training (2-D benchmarks)
@@ -60,6 +60,8 @@ def run_record(run, seed: int, prior) -> dict:
     classes = run_classes(run)
     if classes is not None:  # a class-conditional generator: built for, and sampled over, these classes
         meta["classes"] = classes
+    if getattr(run, "instances", None) is not None:  # IC-GAN: sampled around the instances in the file
+        meta["instances"] = run.instances.model_dump()
     return meta
 
 
@@ -105,7 +107,14 @@ def load_generator(path: Path, device: torch.device | str = "cpu", with_parts: b
     except Exception:
         raise GanpriorsError(f"{path}: generator file lacks a valid 'model' description; rerun its train stage") from None
     weights, prior_state, aux = split_trained_tensors(tensors)
-    generator, _ = build_nets(model, data_shape(meta), meta.get("classes"))
+    feature_dim = None
+    if meta.get("instances") is not None:
+        bank = aux.get(INSTANCES_HOOK, {}).get(BANK)
+        if bank is None or "features" not in bank:
+            raise GanpriorsError(f"{path}: an instance-conditional generator file without its instances' "
+                                 f"features ({AUX_PREFIX}{INSTANCES_HOOK}.{BANK}.features); rerun its train stage")
+        feature_dim = bank["features"].shape[1]
+    generator, _ = build_nets(model, data_shape(meta), meta.get("classes"), feature_dim)
     try:
         generator.load_state_dict(weights)
     except RuntimeError as exc:
@@ -145,7 +154,9 @@ class TrainedModel:
     """A trained run's generator and prior (eval mode, on `device`): what evaluation, probes and
     figures sample from. Labels for a conditional generator come from the caller or, when it
     passes none, from the prior's draw (info["y"]), else uniformly over the file's `classes`
-    (see latents); an unconditional one gets none."""
+    (see latents); an unconditional one gets none. An instance-conditional (IC-GAN) generator's
+    conditioning is an instance feature: drawn uniformly over the file's instances, or given (a
+    held-out image's, ganpriors.data.neighbourhoods; see sample_around)."""
 
     generator: nn.Module
     prior: object | None
@@ -174,15 +185,34 @@ class TrainedModel:
         """The classes a class-conditional generator was trained on (None: unconditional)."""
         return self.meta.get("classes")
 
+    @property
+    def instance_features(self) -> torch.Tensor | None:
+        """An IC-GAN generator's instances' features, M x d, L2-normalised (None: not one)."""
+        if self.meta.get("instances") is None:
+            return None
+        return self.aux[INSTANCES_HOOK][BANK]["features"].to(self.device)
+
+    @property
+    def instance_indices(self) -> torch.Tensor | None:
+        """Their indices among the run's training images (under its view)."""
+        if self.meta.get("instances") is None:
+            return None
+        return self.aux[INSTANCES_HOOK][BANK]["indices"]
+
     def latents(self, n: int, generator_rng: torch.Generator | None) -> tuple[torch.Tensor, dict]:
         """n draws of the prior: (z, what was drawn to make it). A class-conditional generator's
         labels (info["y"]) are drawn after z from the same generator, uniform over its classes, as
-        in training."""
+        in training; an IC-GAN generator's instance features likewise (info["instance"]: the
+        instances' indices among the training images)."""
         if self.prior is None:
             raise ValueError("this TrainedModel was loaded without its prior; pass prior_path to load it")
         z, info = self.prior.sample_with_info(n, self.z_dim, generator_rng, self.device)
         if self.classes is not None and "y" not in info:
             info = {**info, "y": torch.randint(self.classes, (n,), generator=generator_rng, device=self.device)}
+        bank = self.instance_features
+        if bank is not None and "y" not in info:
+            slot = torch.randint(len(bank), (n,), generator=generator_rng, device=self.device)
+            info = {**info, "y": bank[slot], "instance": self.instance_indices[slot.cpu()]}
         return z, info
 
     @torch.no_grad()
@@ -195,3 +225,13 @@ class TrainedModel:
         torch.full((n,), k) for class k) overrides the drawn labels of a conditional generator."""
         z, info = self.latents(n, generator_rng)
         return self.generate(z, y if y is not None else info.get("y"))
+
+    def sample_around(self, h: torch.Tensor, n: int, generator_rng: torch.Generator | None) -> torch.Tensor:
+        """n samples G(z, h) around one instance feature h (d values; normalised here, as in
+        training), e.g. a held-out image's classifier features: IC-GAN's transfer to unseen instances."""
+        from ganpriors.data.neighbourhoods import normalised
+
+        if self.instance_features is None:
+            raise ValueError("sample_around needs an instance-conditional (IC-GAN) generator")
+        h = normalised(h.reshape(1, -1).float().to(self.device))
+        return self.sample(n, generator_rng, y=h.expand(n, -1))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Strict(BaseModel):
@@ -21,3 +21,10 @@ class Component(Strict):
 
     def check(self, run) -> None:
         """Raise ValueError when this component cannot be used in `run` (a ResolvedRun)."""
+
+
+class PinnedWeights(Strict):
+    """Weights shipped with the package (src/ganpriors/weights/<name>.safetensors), checked by SHA-256."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")

@@ -21,12 +21,13 @@ from pydantic import AfterValidator, Field, ValidationError, field_validator, mo
 from ganpriors import registry
 from ganpriors.config.errors import check_finite, first_problem, one_line, unknown_key
 from ganpriors.config.yaml_io import read_yaml  # noqa: F401  (the public name: ganpriors.config.read_yaml)
+from ganpriors.data.instance_settings import InstanceSettings
 from ganpriors.data.settings import DataSettings, ViewSettings, check_batch_size
 from ganpriors.data.specs import DatasetSpec
 from ganpriors.errors import GanpriorsError
 from ganpriors.priors.specs import PriorSpec
 from ganpriors.regularisers.specs import SETTINGS as REGULARISER_SETTINGS
-from ganpriors.schema import Strict
+from ganpriors.schema import PinnedWeights, Strict  # noqa: F401  (PinnedWeights: its public name here)
 from ganpriors.studies import StudySettings
 
 DEFAULT_PARAMS = Path("params.yaml")
@@ -51,13 +52,6 @@ def _device(value: str) -> str:
 
 
 Device = Annotated[str, AfterValidator(_device)]  # auto (CUDA when present), cpu, cuda, cuda:N
-
-
-class PinnedWeights(Strict):
-    """Weights shipped with the package (src/ganpriors/weights/<name>.safetensors), checked by SHA-256."""
-
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
-    sha256: str = Field(pattern=SHA256.pattern)
 
 
 class ClassifierSettings(Strict):
@@ -141,6 +135,8 @@ class ResolvedRun(Defaults):
     # Training data other than Fashion-MNIST: a mode-coverage benchmark (ganpriors.data.specs).
     dataset: Optional[DatasetSpec] = None
     regularisers: dict[str, Any] = Field(default_factory=dict)
+    # IC-GAN's instances and neighbourhoods (model.net: icgan; ganpriors.data.instance_settings).
+    instances: Optional[InstanceSettings] = None
     # Also score interpolations (eval.fake.lambdas): the non-parametric-prior study's question;
     # other studies turn it off to save the evaluation time.
     interpolations: bool = True
@@ -172,6 +168,8 @@ class ResolvedRun(Defaults):
             self.dataset.check(self)
         for options in self.regularisers.values():
             options.check(self)
+        if self.instances is not None:
+            self.instances.check(self)
         check_batch_size(self)
         return self
 
@@ -251,6 +249,15 @@ class Params(Strict):
             except ValueError as exc:
                 raise GanpriorsError(f"params.yaml: studies.{name}: {exc}") from None
 
+    def check_runs(self, runs: dict) -> None:
+        """Cross-checks of resolved runs against the rest of params (IC-GAN's classifier)."""
+        for name, run in runs.items():
+            if run.instances is not None:
+                try:
+                    run.instances.check_params(self)
+                except ValueError as exc:
+                    raise GanpriorsError(f"params.yaml: runs.{name}.instances.classifier: {exc}") from None
+
     @field_validator("seeds")
     @classmethod
     def _seeds(cls, v: list[int]) -> list[int]:
@@ -313,7 +320,7 @@ def validate_params(raw: Any, source: str = "params.yaml") -> Params:
     except ValidationError as exc:
         raise GanpriorsError(one_line(exc, Params).replace("params.yaml", source, 1)) from None
     try:
-        params.resolved_runs()  # validates every run's overrides and prior
+        params.check_runs(params.resolved_runs())  # validates every run's overrides and prior
         params.check_studies()
     except GanpriorsError as exc:
         raise GanpriorsError(str(exc).replace("params.yaml", source, 1)) from None

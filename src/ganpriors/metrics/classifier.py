@@ -31,15 +31,7 @@ def provide_classifier(settings, data_path: Path, out: Path, metrics_path: Path)
     """The classifier stage: the pinned weights, verified and checked on the test split, or a new one."""
     if settings.pinned is None:
         return train_classifier(settings, data_path, out, metrics_path)
-    source = pinned_path(settings.pinned.name)
-    if not source.is_file():
-        raise GanpriorsError(f"classifier.pinned.name = {settings.pinned.name!r}: no such file {source}; reinstall "
-                             "ganpriors, or set classifier.pinned: null to train a classifier (new scores, new hash)")
-    digest = sha256_file(source)
-    if digest != settings.pinned.sha256:
-        raise GanpriorsError(f"{source}: SHA-256 {digest} is not classifier.pinned.sha256 {settings.pinned.sha256}; "
-                             "the file is not the pinned classifier (reinstall ganpriors, or pin this file's hash "
-                             "knowingly: every score changes)")
+    source, digest = verified_pinned(settings.pinned)
     torch.set_num_threads(settings.threads)
     test = load_split(data_path, "test")
     model = load_classifier(source)
@@ -54,6 +46,21 @@ def provide_classifier(settings, data_path: Path, out: Path, metrics_path: Path)
               "parameters": sum(p.numel() for p in model.parameters()), "feature_dim": model.head.in_features}
     write_json(metrics_path, {**result, "environment": fingerprint("cpu")})
     return result
+
+
+def verified_pinned(pinned, key: str = "classifier.pinned") -> tuple[Path, str]:
+    """(path, SHA-256) of the shipped weights `pinned` (PinnedWeights) names, checked against its hash;
+    `key` is where params name them (in the one-line errors)."""
+    source = pinned_path(pinned.name)
+    if not source.is_file():
+        raise GanpriorsError(f"{key}.name = {pinned.name!r}: no such file {source}; reinstall "
+                             "ganpriors, or set classifier.pinned: null to train a classifier (new scores, new hash)")
+    digest = sha256_file(source)
+    if digest != pinned.sha256:
+        raise GanpriorsError(f"{source}: SHA-256 {digest} is not {key}.sha256 {pinned.sha256}; "
+                             "the file is not the pinned classifier (reinstall ganpriors, or pin this file's hash "
+                             "knowingly: every score changes)")
+    return source, digest
 
 
 @torch.no_grad()

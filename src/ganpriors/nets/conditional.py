@@ -92,8 +92,14 @@ class BigGANGenerator(ResNetGenerator):
         cbn = lambda c: ConditionalBatchNorm(c, linear(c), linear(c))  # noqa: E731
         super().__init__(chunk, channels, out_channels, out_size, attention, cbn, init)
         self.chunk = chunk
-        self.shared = nn.Embedding(n_classes, shared_dim)
-        init(self.shared.weight)
+        self.shared = self.shared_map(n_classes, shared_dim, init)
+
+    @staticmethod
+    def shared_map(n_classes: int, shared_dim: int, init) -> nn.Module:
+        """What maps the conditioning to the vector every block's batch norms share: a class embedding."""
+        shared = nn.Embedding(n_classes, shared_dim)
+        init(shared.weight)
+        return shared
 
     def conditioning(self, z, y):
         chunks = z.split(self.chunk, dim=1)
@@ -116,7 +122,12 @@ class ProjectionDiscriminator(nn.Module):
         self.attention = nn.ModuleDict({str(s): SelfAttention(w, init)
                                         for s, w in zip(sides, widths[1:]) if s in attention})
         self.psi = sn(nn.Linear(widths[-1], 1), init)
-        self.embed = sn(nn.Embedding(n_classes, widths[-1]), init) if projection else None
+        self.embed = self.projection_map(n_classes, widths[-1], init) if projection else None
+
+    @staticmethod
+    def projection_map(n_classes: int, width: int, init) -> nn.Module:
+        """y -> the vector projected on phi(x): a class embedding."""
+        return sn(nn.Embedding(n_classes, width), init)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> DOut:
         h = pad_to(x, SIZE)

@@ -14,6 +14,10 @@ class NetSpec:
     # n_classes)) and trained on fakes with uniformly drawn labels (ganpriors.train.conditioning).
     conditional = False
     pixel_head = False  # D provides DOut.pixel_logits (what train.loss unet and CutMix read)
+    # An instance-conditional net (IC-GAN) is built for the instance features' size
+    # (impl(model, shape, feature_dim)) and conditioned on features h of training instances
+    # (ganpriors.train.instance_data; the run's `instances` settings).
+    instance_conditional = False
 
     @staticmethod
     def check(run) -> None:
@@ -88,6 +92,12 @@ class ConditionalResNet(NetSpec):
         if run.dataset is not None:
             raise ValueError(f"dataset.kind {run.dataset.kind!r} has no class labels, which model.net {net!r} "
                              "(class-conditional) needs; allowed: no dataset (Fashion-MNIST, optionally under a view)")
+        cls.check_resnet(run)
+
+    @classmethod
+    def check_resnet(cls, run) -> None:
+        """Normalisation and attention, whatever conditions the nets."""
+        net = run.model.net
         if run.model.d_norm != "spectral":
             raise ValueError(f"model.d_norm {run.model.d_norm!r}: the {net} net spectral-normalises G and D; "
                              "set model.d_norm: spectral")
@@ -149,4 +159,27 @@ class UNet(NetSpec):
             raise ValueError(f"model.net unet trains its per-pixel head with train.loss unet, not {run.train.loss}")
 
 
-SPECS = (DCGAN, MLP, SAGAN, BigGAN, UNet)
+class ICGAN(BigGAN):
+    """Casanova et al.'s IC-GAN in miniature, on the BigGAN nets: the instance feature h through a
+    linear map (in place of the shared class embedding) with a chunk of z into every conditional
+    batch norm, and D's projection <W h, phi(x)>."""
+
+    kind, impl = "icgan", "ganpriors.nets.instance_conditional:build_icgan"
+    conditional, instance_conditional = False, True
+
+    @classmethod
+    def check(cls, run) -> None:
+        from ganpriors.data.instance_settings import instances_need_images
+
+        if run.dataset is not None:
+            raise ValueError(instances_need_images(run))
+        if run.instances is None:
+            raise ValueError(f"model.net {run.model.net!r} conditions on training instances: set instances "
+                             "(k, count, classifier; see docs/survey.md)")
+        cls.check_resnet(run)
+        if run.model.z_dim % cls.SLOTS:
+            raise ValueError(f"model.z_dim {run.model.z_dim} must be a multiple of {cls.SLOTS}: the {run.model.net} "
+                             f"net splits z into {cls.SLOTS} equal chunks (the first layer's, and one per G block)")
+
+
+SPECS = (DCGAN, MLP, SAGAN, BigGAN, ICGAN, UNet)

@@ -6,7 +6,8 @@ The average also covers G's buffers: batch-norm running statistics are averaged 
 are not the statistics of the averaged weights (see the BigGAN pitfalls of
 reference/SURVEY_SYSTEMS.md), so by default (`bn_stats: standing`) the exported generator gets
 standing statistics instead: a copy of G with the averaged weights runs in training mode over
-`standing_batches` batches of the run's prior (and uniform labels for a conditional G) with
+`standing_batches` batches of the run's prior (and uniform labels or instance features for a
+conditional G) with
 cumulative averaging (momentum None), as BigGAN's accumulate_standing_stats. In training mode
 spectral norm also refits its power-iteration vectors to the averaged weights on those batches.
 The draws come from a generator seeded by the run's seed, so the export is reproducible.
@@ -21,7 +22,7 @@ from torch import nn
 
 from ganpriors.nets.heads import generate
 from ganpriors.regularisers.base import Regulariser, StepContext
-from ganpriors.train.conditioning import run_classes
+from ganpriors.train.conditioning import fake_conditioning
 from ganpriors.train.hooks import GeneratorEMA
 from ganpriors.train.rngs import stream_seed
 
@@ -50,7 +51,7 @@ class GeneratorAverage(Regulariser, GeneratorEMA):
         GeneratorEMA.__init__(self, options.decay)
         self.prior, self.device, self.seed = prior, torch.device(device), seed
         self.z_dim, self.batch_size = run.model.z_dim, run.train.batch_size
-        self.classes = run_classes(run)  # None: an unconditional G
+        self.conditioning = fake_conditioning(run, data)  # uniform labels or instance features; None: unconditional
 
     @torch.no_grad()
     def after_g_step(self, ctx: StepContext) -> None:
@@ -60,9 +61,7 @@ class GeneratorAverage(Regulariser, GeneratorEMA):
 
     def _draw(self, rng: torch.Generator):
         z = self.prior.sample(self.batch_size, self.z_dim, rng, self.device)
-        y = None if self.classes is None else torch.randint(self.classes, (self.batch_size,), generator=rng,
-                                                            device=self.device)
-        return z, y
+        return z, self.conditioning(self.batch_size, rng, self.device)
 
     def export_generator(self, generator):
         if self.average is None:

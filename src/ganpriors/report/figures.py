@@ -52,8 +52,8 @@ def interpolation_strips(models: dict, rows: int, steps: int, path: Path, dpi: i
         rng = torch.Generator().manual_seed(FIGURE_SEED)
         z, info = model.latents(rows, rng)
         z = strip_through_origin(z, steps).reshape(rows * steps, model.z_dim)
-        y = info.get("y")  # a conditional model: each strip keeps its endpoint's label
-        ax.imshow(_tile(model.generate(z, None if y is None else y.repeat_interleave(steps)), rows, steps),
+        y = info.get("y")  # a conditional model: each strip keeps its endpoint's label (or instance feature)
+        ax.imshow(_tile(model.generate(z, None if y is None else y.repeat_interleave(steps, dim=0)), rows, steps),
                   cmap="gray", vmin=0, vmax=1)
         ax.set_ylabel(run, rotation=0, ha="right", va="center")
         ax.set_xticks([])

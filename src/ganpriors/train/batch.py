@@ -19,7 +19,8 @@ from ganpriors.errors import GanpriorsError
 @dataclass
 class Batch:
     x: torch.Tensor                  # samples, float in [-1, 1]
-    y: torch.Tensor | None = None    # their labels, where the dataset has them
+    y: torch.Tensor | None = None    # their conditioning: labels, where the dataset has them; an IC-GAN
+    #                                  run's instance features h (B x d, ganpriors.train.instance_data)
     extras: dict = field(default_factory=dict)  # anything else a dataset passes to the step's hooks
 
     def __len__(self) -> int:
@@ -47,7 +48,8 @@ class TrainingData:
         return Batches(self.images, batch_size, rng, self.labels)
 
 
-def load_training_data(data_path: Path, run, device):
+def load_training_data(data_path: Path, run, device, seed: int | None = None):
+    """The run's training data; an IC-GAN run's (instances and neighbourhoods) depend on its `seed`."""
     if run.dataset is not None:
         return registry.resolve(registry.DATASETS, run.dataset.kind)(run.dataset, data_path, device)
     split = load_split(data_path, "train")
@@ -56,6 +58,12 @@ def load_training_data(data_path: Path, run, device):
         under = " under the run's view" if run.view is not None else ""
         raise GanpriorsError(f"{data_path}: run {run.name}: train.batch_size {run.train.batch_size} is larger than "
                              f"the {len(viewed.images):,} training images{under}; lower it")
+    if run.instances is not None:
+        from ganpriors.train.instance_data import load_instance_data
+
+        if seed is None:
+            raise ValueError(f"run {run.name}: instance-conditional training data are chosen by the run's seed")
+        return load_instance_data(data_path, run, device, seed)
     return TrainingData(to_unit_range(viewed.images).to(device), viewed.labels.to(device), viewed.n_groups)
 
 

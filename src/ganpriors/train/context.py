@@ -22,12 +22,14 @@ class StepContext:
     step: int                       # generator steps completed before this one
     real: torch.Tensor              # real batch, float in [-1, 1]
     z: torch.Tensor | None          # latent batch (a before-z hook may have replaced the prior's draw)
-    info: dict                      # what the prior drew (prior.sample_with_info); "y": labels of the fakes
+    info: dict                      # what the prior drew (prior.sample_with_info); "y": conditioning of the
+    #                                 fakes (labels, or an IC-GAN run's instance features)
     fake: torch.Tensor | None       # G(z, y_fake); differentiable (terms of D detach it)
     generator: nn.Module
     discriminator: nn.Module
     prior: object
-    y: torch.Tensor | None = None   # labels of the real batch (None: the dataset has none)
+    y: torch.Tensor | None = None   # conditioning of the real batch: labels (None: the dataset has none), or
+    #                                 an IC-GAN run's instance features h_i (ganpriors.train.instance_data)
     extras: dict = field(default_factory=dict)  # whatever else the dataset passed with the batch
     rngs: object = None             # the run's train.rngs.RngStreams: a hook's own stream is rngs.get(name)
     _heads: dict = field(init=False, default_factory=dict, repr=False)

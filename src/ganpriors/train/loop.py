@@ -36,7 +36,9 @@ CHECKPOINT_ROOT = Path(".ganpriors/checkpoints")
 
 
 def run_fingerprint(run, seed: int, prior_sha: str, data_sha: str, hooks: dict | None = None) -> str:
-    record = {"run": run.model_dump(exclude={"device"}), "seed": seed, "prior": prior_sha, "data": data_sha,
+    # Unset new options are left out, so that the checkpoints of runs that do not use them still resume.
+    unset = {"instances"} if getattr(run, "instances", None) is None else set()
+    record = {"run": run.model_dump(exclude={"device"} | unset), "seed": seed, "prior": prior_sha, "data": data_sha,
               "version": __version__}
     if hooks:  # a caller's hooks change the run: their checkpoints are not another run's
         record["hooks"] = {name: [f"{type(hook).__module__}.{type(hook).__qualname__}",
@@ -55,7 +57,7 @@ def train(run, seed: int, data_path: Path, prior_path: Path, out_dir: Path,
     cfg = run.train
 
     prior = load_prior(prior_path)
-    data = load_training_data(data_path, run, device)
+    data = load_training_data(data_path, run, device, seed)
     out_dir = ensure_output_dir(out_dir)  # inputs are readable: fail now, not after training
     fingerprint = run_fingerprint(run, seed, sha256_file(prior_path), sha256_file(data_path), hooks)
     ckpt_path = Path(checkpoint_root) / run.name / f"seed{seed}-{fingerprint}.pt"

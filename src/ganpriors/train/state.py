@@ -62,11 +62,13 @@ class TrainState:
         cfg = run.train
         torch.manual_seed(seed)  # network initialisation (and learned priors' initial values)
         prior.build(run.model.z_dim)
-        generator, discriminator = build_nets(run.model, data.shape, run_classes(run))
+        # IC-GAN's nets are built for the size of the instance features
+        feature_dim = data.feature_dim if getattr(run, "instances", None) is not None else None
+        generator, discriminator = build_nets(run.model, data.shape, run_classes(run), feature_dim)
         generator.to(device)
         discriminator.to(device)
         prior.to(device)
-        all_hooks = conditioning_hooks(run)  # first: the other hooks see the fakes' labels
+        all_hooks = conditioning_hooks(run, data)  # first: the other hooks see the fakes' conditioning
         all_hooks.update(build_regularisers(run.regularisers, run=run, prior=prior, data=data,
                                             image_shape=data.shape, device=device, seed=seed))
         for name, hook in (hooks or {}).items():
