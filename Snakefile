@@ -16,13 +16,15 @@
 #   evaluate.smk  classifier (evaluation features) -> real-features -> evaluate (IS/FID/KID/PR/
 #                 I-Variance on prior samples and interpolations; modes covered on a benchmark)
 #   probes.smk    probe: each study's own measurements on each of its runs and seeds
-#   report.smk    report_<study>: results/tables/<study>/ and results/figures/<study>/
+#   report.smk    report_<study>: results/tables/<study>/ and results/figures/<study>/;
+#                 summarise_<study>: results/metrics/<study>.json (DVC metrics) and plot data
 #
 # Every rule runs one `ganpriors <stage>` command. Commands, paths and params keys come from one
 # description (src/ganpriors/pipeline/stages.py), from which dvc.yaml is generated as well.
 # Settings live in params.yaml only; edit it and rerun `snakemake --cores all`.
 
 configfile: "params.yaml"
+report: "workflow/report/workflow.rst"  # `snakemake --report report.html`: every study's tables and figures
 
 
 include: "workflow/rules/common.smk"
@@ -35,7 +37,7 @@ include: "workflow/rules/report.smk"
 
 
 rule all:
-    """Every study's report, and every run's scores (a run in no study is trained too, as by DVC)."""
+    """Every study's report and summary, and every run's scores (a run in no study is trained too, as by DVC)."""
     input:
-        [list(stage_outputs(f"report_{name}").values()) for name in STUDIES],
+        [list(stage_outputs(f"{stage}_{name}").values()) for name in STUDIES for stage in ("report", "summarise")],
         expand(layout.METRICS, run=RUNS, seed=SEEDS),

@@ -128,7 +128,8 @@ def snakemake_workspace(tmp_path_factory, snakemake_cache) -> Path:
 DVC_RECOMPUTED = ["stamp_params", "download", "prepare", "classifier", "real_features", "fit_prior@nonparametric", "fit_prior@sg_genes",
                   "train@cauchy-1", "evaluate@cauchy-1", "train@sg_genes-0", "evaluate@sg_genes-0",
                   "probe_stylegenes@sg_genes-0", "train@nemgan_p_twoclass-1", "evaluate@nemgan_p_twoclass-1",
-                  "probe_nemgan@nemgan_p_twoclass-1", "report_nonparametric", "report_stylegenes", "report_nemgan"]
+                  "probe_nemgan@nemgan_p_twoclass-1", "report_nonparametric", "report_stylegenes", "report_nemgan",
+                  "summarise_nonparametric", "summarise_stylegenes", "summarise_nemgan"]
 
 
 @pytest.fixture(scope="session")
@@ -140,7 +141,7 @@ def dvc_workspace(tmp_path_factory, snakemake_workspace) -> Path:
     ws = make_workspace(tmp_path_factory.mktemp("dvc"), dvc=True)
     for shared in ("data", "results", ".ganpriors/params"):
         shutil.copytree(snakemake_workspace / shared, ws / shared)
-    run(["dvc", "commit", "--force", "--quiet", "--with-deps", *dvc_reports(ws)], ws)
+    run(["dvc", "commit", "--force", "--quiet", "--with-deps", *dvc_study_stages(ws)], ws)
     proc = run(["dvc", "repro", "--force", "--single-item", *DVC_RECOMPUTED], ws)
     ran = re.findall(r"Running stage '([^']+)'", proc.stdout + proc.stderr)
     assert sorted(ran) == sorted(DVC_RECOMPUTED), ran
@@ -154,9 +155,9 @@ def clone_workspace(ws: Path, dest: Path) -> Path:
     return dest
 
 
-def dvc_reports(ws: Path) -> list[str]:
-    """The DVC stages of a workspace's studies' reports (a workspace's dvc.yaml is generated from its
-    own params.yaml, so these are all its report stages)."""
+def dvc_study_stages(ws: Path) -> list[str]:
+    """The last DVC stages of each of a workspace's studies, its report and its summary (a
+    workspace's dvc.yaml is generated from its own params.yaml, so these end every path of its DAG)."""
     from ganpriors.config import load_params
 
-    return [f"report_{name}" for name in load_params(ws / "params.yaml").studies]
+    return [f"{stage}_{name}" for name in load_params(ws / "params.yaml").studies for stage in ("report", "summarise")]

@@ -14,7 +14,7 @@ import pytest
 
 from ganpriors.config import STAGE_PARAMS
 
-from conftest import ROOT, clone_workspace, dvc_reports, needs_dataset, run
+from conftest import ROOT, clone_workspace, dvc_study_stages, needs_dataset, run
 from pipeline_views import snakemake_params_from_metadata
 from test_parity import placeholders
 
@@ -126,8 +126,84 @@ def test_dvc_and_snakemake_write_the_same_files(snakemake_workspace, dvc_workspa
     # DVC recomputed DVC_RECOMPUTED (the fixture checks that they ran); the rest it adopted.
     different = [str(p) for p in smk if comparable(snakemake_workspace / p) != comparable(dvc_workspace / p)]
     assert not different, different
-    assert "Data and pipelines are up to date." in run(["dvc", "status", "--with-deps", *dvc_reports(dvc_workspace)],
+    assert "Data and pipelines are up to date." in run(["dvc", "status", "--with-deps", *dvc_study_stages(dvc_workspace)],
                                                        dvc_workspace).stdout
+
+
+# --- where users look for results: the Snakemake report, DVC metrics and plots ---------------
+
+
+def study_outputs(ws: Path) -> dict[str, list[str]]:
+    """study -> every output of its report and summarise stages (the pipeline description's)."""
+    from ganpriors.config import load_params
+    from ganpriors.pipeline.stages import stages
+
+    out = {}
+    for stage in stages(load_params(ws / "params.yaml")):
+        if stage.command in ("report", "summarise"):
+            out.setdefault(stage.fixed["study"], []).extend(stage.format(p) for p in stage.outs.values())
+    return out
+
+
+def test_snakemake_report_holds_every_study_output_with_its_caption(snakemake_workspace, tmp_path):
+    import zipfile
+
+    from ganpriors.config import load_params
+    from ganpriors.pipeline.report import protocol, report_section
+
+    report = tmp_path / "report.zip"
+    run(["snakemake", "--report", str(report)], snakemake_workspace)
+    with zipfile.ZipFile(report) as z:
+        html = z.read("report/report.html").decode()
+        files = sorted(n.rsplit("/", 1)[1] for n in z.namelist() if "/data/raw/" in n)
+    # The report's index: study (category) -> what the file is (subcategory) -> the files.
+    categories, _ = json.JSONDecoder().raw_decode(html[html.index("categories = ") + len("categories = "):])
+    outputs = study_outputs(snakemake_workspace)
+    expected = {}
+    for study, paths in outputs.items():
+        for path in paths:
+            expected.setdefault(study, {}).setdefault(report_section(path), []).append(path)
+    assert categories == {study: {section: sorted(paths) for section, paths in sections.items()}
+                          for study, sections in expected.items()}
+    assert set(expected) == {"nonparametric", "stylegenes", "nemgan"}
+    assert files == sorted(Path(p).name for paths in outputs.values() for p in paths)  # each file, embedded
+    # Every file has its caption, and those with scores end with the workspace's protocol line.
+    line = protocol(load_params(snakemake_workspace / "params.yaml"))
+    assert "pinned weights fashion-mnist-v1" in line and "seeds 0, 1" in line
+    for paths in outputs.values():
+        for path in paths:
+            entry, _ = json.JSONDecoder().raw_decode(html[html.index(f'"{path}": {{') + len(path) + 4:])
+            assert len(entry["caption"]) > 100, path
+            if path.endswith(("all_scores.csv", ".json")) or "prior_vs_midpoint" in path:
+                assert line.replace("'", "&#x27;") in entry["caption"] or line in entry["caption"], path
+
+
+def test_dvc_metrics_and_plots_show_every_study(dvc_workspace):
+    from ganpriors.pipeline import layout
+
+    shown = json.loads(run(["dvc", "metrics", "show", "--json"], dvc_workspace).stdout)
+    files = {path: entry["data"] for rev in shown.values() for path, entry in rev["data"].items()}
+    for study in ("nonparametric", "stylegenes", "nemgan"):
+        path = layout.study_metrics(study)
+        assert files[path] == json.loads((dvc_workspace / path).read_text())
+    assert files[layout.study_metrics("nonparametric")]["runs"]["normal"]["fid_prior"]["mean"] > 0
+    assert 0 <= files[layout.study_metrics("nemgan")]["runs"]["nemgan_p_twoclass"]["pi_l1"]["mean"] <= 2
+
+    plots = json.loads(run(["dvc", "plots", "show", "--json"], dvc_workspace).stdout)["data"]
+    ids = set(plots)
+    expected = {"nonparametric/fid_vs_lambda", "nonparametric/training_losses", "stylegenes/training_losses",
+                "nemgan/training_losses", "nemgan/mode_prior_pi"}
+    assert expected <= ids, sorted(ids)
+    figures = {p for paths in study_outputs(dvc_workspace).values() for p in paths if p.endswith(".png")}
+    assert figures <= ids, sorted(figures - ids)
+    # The curves compare across runs: one series per run's log and column (DVC names a series by the
+    # files' distinct part and the column).
+    from ganpriors.config import load_params
+
+    runs = load_params(dvc_workspace / "params.yaml").studies["nonparametric"].runs
+    values = plots["nonparametric/training_losses"][0]["content"]["data"]["values"]
+    assert {v["filename::field"] for v in values} == {f"{r}/seed0/train_log.csv::{c}" for r in runs
+                                                      for c in ("loss_d", "loss_g")}
 
 
 # --- incremental reruns --------------------------------------------------------------------
@@ -152,7 +228,7 @@ def snakemake_executed(ws: Path, targets: list[str] = ()) -> set[str]:
 
 
 def dvc_executed(ws: Path) -> set[str]:
-    proc = run(["dvc", "repro", *dvc_reports(ws)], ws)
+    proc = run(["dvc", "repro", *dvc_study_stages(ws)], ws)
     return set(re.findall(r"Running stage '([^']+)'", proc.stdout + proc.stderr))
 
 
@@ -174,9 +250,11 @@ def test_snakemake_reruns_exactly_what_an_edit_affects(snakemake_workspace, tmp_
         "fit_prior[run=sg_genes]", "train[run=sg_genes, seed=0]", "train[run=sg_genes, seed=1]",
         "evaluate[run=sg_genes, seed=0]", "evaluate[run=sg_genes, seed=1]",
         "probe[study=stylegenes, run=sg_genes, seed=0]", "probe[study=stylegenes, run=sg_genes, seed=1]",
-        "report_stylegenes"}
+        "report_stylegenes", "summarise_nonparametric", "summarise_stylegenes"}
+    # A report setting: the reports, then (their tables being newer) the summaries.
     edit_params(ws, "  decimals: 3", "  decimals: 2")
-    assert snakemake_executed(ws) == {"report_nonparametric", "report_stylegenes", "report_nemgan"}
+    assert snakemake_executed(ws) == {"report_nonparametric", "report_stylegenes", "report_nemgan",
+                                      "summarise_nonparametric", "summarise_stylegenes", "summarise_nemgan"}
     edit_params(ws, *REORDERED)
     edit_params(ws, CAUCHY_NEW, "    prior: {scale: 2.0, loc: 0.0, kind: cauchy}")
     assert snakemake_executed(ws) == set()
@@ -193,13 +271,15 @@ def test_dvc_reruns_exactly_what_an_edit_affects(dvc_workspace, tmp_path):
                                 "evaluate@cauchy-1", "report_nonparametric",
                                 "fit_prior@sg_genes", "train@sg_genes-0", "train@sg_genes-1", "evaluate@sg_genes-0",
                                 "evaluate@sg_genes-1", "probe_stylegenes@sg_genes-0", "probe_stylegenes@sg_genes-1",
-                                "report_stylegenes"}
+                                "report_stylegenes", "summarise_nonparametric", "summarise_stylegenes"}
+    # A report setting: the reports; DVC compares the tables' content, and the CSV tables the
+    # summaries read do not round (only the Markdown and LaTeX ones do), so no summary reruns.
     edit_params(ws, "  decimals: 3", "  decimals: 2")
     assert dvc_executed(ws) == {"stamp_params", "report_nonparametric", "report_stylegenes", "report_nemgan"}
     edit_params(ws, *REORDERED)
     edit_params(ws, CAUCHY_NEW, "    prior: {scale: 2.0, loc: 0.0, kind: cauchy}")
     assert dvc_executed(ws) == set()
-    assert "Data and pipelines are up to date." in run(["dvc", "status", "--with-deps", *dvc_reports(ws)], ws).stdout
+    assert "Data and pipelines are up to date." in run(["dvc", "status", "--with-deps", *dvc_study_stages(ws)], ws).stdout
 
     # The same through `dvc exp run -S` (an experiment on a commit of the workspace): exactly the
     # edited run's stages and its study's report, and `dvc exp show` lists the edited value.
@@ -208,14 +288,19 @@ def test_dvc_reruns_exactly_what_an_edit_affects(dvc_workspace, tmp_path):
     proc = run(["dvc", "exp", "run", "-S", "runs.cauchy.prior.scale=3.0"], ws)
     assert set(re.findall(r"Running stage '([^']+)'", proc.stdout + proc.stderr)) == {
         "stamp_params", "fit_prior@cauchy", "train@cauchy-0", "train@cauchy-1", "evaluate@cauchy-0", "evaluate@cauchy-1",
-        "report_nonparametric"}
+        "report_nonparametric", "summarise_nonparametric"}
     diff = json.loads(run(["dvc", "params", "diff", "--json"], ws).stdout)["params.yaml"]
     assert list(diff) == ["runs.cauchy.prior.scale"], diff  # the edited key, and only it
     assert (diff["runs.cauchy.prior.scale"]["old"], diff["runs.cauchy.prior.scale"]["new"]) == (2.0, 3.0), diff
     shown = json.loads(run(["dvc", "exp", "show", "--json"], ws).stdout)
-    values = [rev["data"]["params"]["params.yaml"]["data"]["runs"]["cauchy"]["prior"]["scale"]
-              for entry in shown for exp in (entry.get("experiments") or []) for rev in exp["revs"]]
+    revs = [rev for entry in shown for exp in (entry.get("experiments") or []) for rev in exp["revs"]]
+    values = [rev["data"]["params"]["params.yaml"]["data"]["runs"]["cauchy"]["prior"]["scale"] for rev in revs]
     assert 3.0 in values, values
+    # ... and, beside it, the study's metrics of the experiment: Cauchy's FID is the variant's own.
+    exp = revs[values.index(3.0)]
+    fid = exp["data"]["metrics"]["results/metrics/nonparametric.json"]["data"]["runs"]["cauchy"]["fid_prior"]["mean"]
+    base = json.loads((ws / "results/metrics/nonparametric.json").read_text())["runs"]["cauchy"]["fid_prior"]["mean"]
+    assert fid != base and math.isfinite(fid)
 
 
 def test_dvc_queue_sweeps_variants_with_two_workers(dvc_workspace, tmp_path):
@@ -240,7 +325,8 @@ def test_dvc_queue_sweeps_variants_with_two_workers(dvc_workspace, tmp_path):
     for name in scales:
         ran = set(re.findall(r"Running stage '([^']+)'", run(["dvc", "queue", "logs", name], ws).stdout))
         assert ran == {"stamp_params", "fit_prior@cauchy", "train@cauchy-0", "train@cauchy-1",
-                       "evaluate@cauchy-0", "evaluate@cauchy-1", "report_nonparametric"}, (name, ran)
+                       "evaluate@cauchy-0", "evaluate@cauchy-1", "report_nonparametric", "summarise_nonparametric"}, \
+            (name, ran)
     shown = json.loads(run(["dvc", "exp", "show", "--json"], ws).stdout)
     revs = {rev["name"]: rev for entry in shown for exp in (entry.get("experiments") or []) for rev in exp["revs"]}
     tables = {}
@@ -250,3 +336,10 @@ def test_dvc_queue_sweeps_variants_with_two_workers(dvc_workspace, tmp_path):
                            ws).stdout
     base = (ws / "results/tables/nonparametric/all_scores.csv").read_text()
     assert len({base, *tables.values()}) == 3  # each variant's scores are its own
+    # `dvc exp show` lists each variant's headline number beside its params (docs/results.md).
+    fids = [revs[name]["data"]["metrics"]["results/metrics/nonparametric.json"]["data"]["runs"]["cauchy"]["fid_prior"]["mean"]
+            for name in scales]
+    assert len(set(fids)) == 2 and all(math.isfinite(f) for f in fids), fids
+    # `dvc plots diff` draws both variants' curves in one plot.
+    diff = json.loads(run(["dvc", "plots", "diff", *scales, "--json"], ws).stdout)["data"]
+    assert diff["nonparametric/fid_vs_lambda"][0]["revisions"] == list(scales)

@@ -159,6 +159,13 @@ def cmd_report(args):
         print(f"wrote {path}")
 
 
+def cmd_summarise(args):
+    from ganpriors.report.summary import write_summary
+
+    for path in write_summary(_params(args), args.study, Path(args.tables_dir), Path(args.metrics), Path(args.plots_dir)):
+        print(f"wrote {path}")
+
+
 def cmd_provenance(args):
     from ganpriors.report.provenance import write_provenance
 
@@ -310,6 +317,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--runs-dir", help="trained runs (prior_vs_midpoint studies)")
     p.add_argument("--priors-dir", help="fitted priors (prior_vs_midpoint studies)")
     p.add_argument("--probes-dir", help="the study's probe outputs (studies with a probe stage)")
+    p = stage("summarise", cmd_summarise, "a study's headline numbers (DVC metrics) and plot data, from its tables")
+    p.add_argument("--study", required=True)
+    p.add_argument("--tables-dir", required=True)
+    p.add_argument("--metrics", required=True)
+    p.add_argument("--plots-dir", required=True)
     return parser
 
 

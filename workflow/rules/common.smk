@@ -4,7 +4,10 @@ import sys
 
 from ganpriors.config import read_yaml, validate_params
 from ganpriors.errors import GanpriorsError
+from pathlib import Path
+
 from ganpriors.pipeline import layout
+from ganpriors.pipeline.report import caption_path, protocol, report_section
 from ganpriors.pipeline.stages import stages
 from ganpriors.pipeline.tracking import stage_params, stamp_path, write_all_params_stamps
 
@@ -21,6 +24,7 @@ RESOLVED_RUNS = PARAMS.resolved_runs()  # once: a run's threads are read per job
 RUNS = list(PARAMS.runs)
 SEEDS = [str(s) for s in PARAMS.seeds]
 STUDIES = PARAMS.studies
+PROTOCOL = protocol(PARAMS)  # the last line of every report caption
 PROBED_STUDIES = [name for name, study in STUDIES.items() if study.has_probe]
 # How a rule's shell command spells the wildcards (a report's study is fixed by its stage).
 SHELL_WILDCARDS = {"run": "{wildcards.run}", "seed": "{wildcards.seed}", "study": "{wildcards.study}"}
@@ -38,6 +42,17 @@ def stage_inputs(key):
 def stage_outputs(key):
     stage = STAGES[key]
     return {name: stage.format(path) for name, path in stage.outs.items()}
+
+
+def in_report(key):
+    """A report or summarise stage's outputs, each marked for `snakemake --report`: category the
+    study, subcategory what the file is, caption workflow/report/<kind>/<stem>.rst
+    (ganpriors.pipeline.report; the rule files are one folder below workflow/)."""
+    study = STAGES[key].fixed["study"]
+    settings = STUDIES[study]
+    return {name: report(path, caption="../../" + caption_path(settings.kind, path, settings.runs), category=study,
+                         subcategory=report_section(path), labels={"file": Path(path).name})
+            for name, path in stage_outputs(key).items()}
 
 
 def stage_log(key):

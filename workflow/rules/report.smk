@@ -1,6 +1,9 @@
 # One report rule per study in params.yaml (report_<study>): tables under results/tables/<study>/,
 # figures under results/figures/<study>/. What each study reads and writes is its plugin's
-# (ganpriors.studies.<kind>): the runs' outputs, or its probe files only.
+# (ganpriors.studies.<kind>): the runs' outputs, or its probe files only. Then summarise_<study>:
+# its headline numbers (results/metrics/<study>.json, DVC's metrics) and plot data, from its tables.
+# Every output is in `snakemake --report report.html`, under its study, with a caption from
+# workflow/report/<kind>/ that names the protocol it was measured with.
 
 for _name in STUDIES:
 
@@ -11,13 +14,31 @@ for _name in STUDIES:
             **stage_inputs(f"report_{_name}"),
             params_stamp=params_stamp(f"report_{_name}"),
         output:
-            **stage_outputs(f"report_{_name}"),
+            **in_report(f"report_{_name}"),
         params:
             tracked=tracked(f"report_{_name}"),
             # The command as a value fixed now: a shell directive is evaluated when the job runs,
             # after this loop has moved on to the last study.
             command=STAGES[f"report_{_name}"].cmd(),
+            protocol=PROTOCOL,
         log:
             stage_log(f"report_{_name}"),
+        shell:
+            "{params.command} 2> {log}"
+
+    rule:
+        name:
+            f"summarise_{_name}"
+        input:
+            **stage_inputs(f"summarise_{_name}"),
+            params_stamp=params_stamp(f"summarise_{_name}"),
+        output:
+            **in_report(f"summarise_{_name}"),
+        params:
+            tracked=tracked(f"summarise_{_name}"),
+            command=STAGES[f"summarise_{_name}"].cmd(),
+            protocol=PROTOCOL,
+        log:
+            stage_log(f"summarise_{_name}"),
         shell:
             "{params.command} 2> {log}"

@@ -17,6 +17,8 @@ committed file is current).
 """
 from __future__ import annotations
 
+import json
+
 from ganpriors.pipeline import layout as L
 from ganpriors.pipeline.stages import Stage, stages
 from ganpriors.pipeline.tracking import stamp_path
@@ -75,10 +77,31 @@ def _stage(stage: Stage, study: str | None = None) -> list[str]:
     if deps:
         out.append("    deps:")
         out += [f"      - {item}" for item in deps]
-    if stage.outs:
-        out.append("    outs:")
-        suffix = ": {cache: false}" if stage.committed else ""
-        out += [f"      - {stage.format(o, **values)}{suffix}" for o in stage.outs.values()]
+    suffix = ": {cache: false}" if stage.committed else ""
+    for section, names in (("outs", [n for n in stage.outs if n not in stage.metrics]), ("metrics", stage.metrics)):
+        if names:
+            out.append(f"    {section}:")
+            out += [f"      - {stage.format(stage.outs[n], **values)}{suffix}" for n in names]
+    return out
+
+
+def _plots(params) -> list[str]:
+    """Top-level plots, per study: its plot data (curves across runs), its runs' training curves
+    (first seed; each run's log is one line per column, so `dvc plots diff <exp>` overlays the
+    experiments' curves run by run), and its figures as images."""
+    first_seed = params.seeds[0]
+    out = ["plots:"]
+    for name, study in params.studies.items():
+        for plot in study.plot_data():
+            ys = ", ".join(plot.y or study.runs)
+            out += [f"  - {name}/{plot.name}:", f"      title: {json.dumps(f'{name}: {plot.title}')}", f"      x: {plot.x}",
+                    "      y:", f"        {L.plots_dir(name)}/{plot.name}.csv: [{ys}]"]
+        for title, columns in study.training_curves(params).items():
+            out += [f"  - {name}/{title.replace(' ', '_')}:", f"      title: {json.dumps(f'{name}: {title} (seed {first_seed})')}",
+                    "      x: step", "      y:"]
+            out += [f"        {L.TRAIN_LOG.format(run=run, seed=first_seed)}: [{', '.join(cols)}]"
+                    for run, cols in columns.items()]
+        out += [f"  - {path}" for path in study.outputs(name) if path.endswith(".png")]
     return out
 
 
@@ -103,4 +126,5 @@ def dvc_yaml(params) -> str:
                     lines += _stage(stage, name) + [""]
         else:
             lines += _stage(stage) + [""]
+    lines += _plots(params)
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -32,6 +32,8 @@ PROBE_GRIDS = PROBE + ".safetensors"
 
 TABLES_DIR = "results/tables/{study}"
 FIGURES_DIR = "results/figures/{study}"
+STUDY_METRICS = "results/metrics/{study}.json"  # a study's headline numbers (DVC metrics)
+PLOTS_DIR = "results/plots/{study}"             # data of its DVC plots, one CSV per plot
 
 PARAMS_STAMPS = ".ganpriors/params"
 CHECKPOINTS = ".ganpriors/checkpoints"
@@ -59,3 +61,11 @@ def tables_dir(study: str) -> str:
 
 def figures_dir(study: str) -> str:
     return FIGURES_DIR.format(study=study)
+
+
+def study_metrics(study: str) -> str:
+    return STUDY_METRICS.format(study=study)
+
+
+def plots_dir(study: str) -> str:
+    return PLOTS_DIR.format(study=study)

@@ -7,6 +7,7 @@ wildcards {study}, {run} and {seed}. Torch-free: the Snakefile imports it.
 
     download -> prepare -> classifier -> real-features
              fit-prior -> train -> evaluate -> probe (studies with a probe) -> report (per study)
+                                                                               -> summarise (per study)
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ class Stage:
     dvc_deps: tuple[str, ...] | None = None  # DVC's deps when they differ (folders for file lists)
     committed: bool = False            # outputs small enough for git (not the DVC cache)
     fixed: dict = field(default_factory=dict)  # wildcard values fixed by the stage (a report's study)
+    metrics: tuple[str, ...] = ()      # names of outs that are DVC metrics (committed, cache: false)
 
     @property
     def key(self) -> str:
@@ -94,7 +96,8 @@ def stages(params) -> list[Stage]:
     ]
     if any(study.has_probe for study in params.studies.values()):
         found.append(PROBE)
-    found += [report_stage(name, study, params) for name, study in params.studies.items()]
+    for name, study in params.studies.items():
+        found += [report_stage(name, study, params), summary_stage(name, study)]
     return found
 
 
@@ -111,6 +114,7 @@ PROBE = Stage(
     wildcards=("study", "run", "seed"), log="logs/probe/{study}-{run}-seed{seed}.log", cache=True)
 
 REPORT_PARAMS = ("report", "seeds", "studies.{study}", "eval.fake.lambdas")
+SUMMARY_PARAMS = ("studies.{study}",)
 
 
 def report_stage(name: str, study, params) -> Stage:
@@ -136,6 +140,19 @@ def report_stage(name: str, study, params) -> Stage:
                        ("--figures-dir", L.FIGURES_DIR)),
                  deps=deps, outs=outs, params=REPORT_PARAMS, log="logs/report_{study}.log",
                  dvc_deps=dvc_deps, committed=True, fixed={"study": name})
+
+
+def summary_stage(name: str, study) -> Stage:
+    """summarise_<study>: the study's headline numbers (DVC metrics) and plot data, from its tables."""
+    deps = {f"table_{i}": f"{L.tables_dir(name)}/{table}" for i, table in enumerate(study.summary_inputs())}
+    outs = {"metrics": L.study_metrics(name)}
+    outs.update({f"plot_{plot.name}": f"{L.plots_dir(name)}/{plot.name}.csv" for plot in study.plot_data()})
+    return Stage("summarise", "the study's headline numbers per run (DVC metrics) and its plot data, from its tables",
+                 name=f"summarise_{name}",
+                 args=(("--study", "{study}"), ("--tables-dir", L.TABLES_DIR), ("--metrics", L.STUDY_METRICS),
+                       ("--plots-dir", L.PLOTS_DIR)),
+                 deps=deps, outs=outs, params=SUMMARY_PARAMS, log="logs/summarise_{study}.log",
+                 committed=True, fixed={"study": name}, metrics=("metrics",))
 
 
 @dataclass(frozen=True)
@@ -190,5 +207,5 @@ def stage_params_keys() -> dict[str, tuple[str, ...]]:
 
     dummy = SimpleNamespace(data=SimpleNamespace(files={}), studies={})
     keys = {s.command: s.params for s in stages(dummy)}
-    keys["probe"], keys["report"] = PROBE.params, REPORT_PARAMS
+    keys["probe"], keys["report"], keys["summarise"] = PROBE.params, REPORT_PARAMS, SUMMARY_PARAMS
     return keys

@@ -19,6 +19,7 @@ class MaemganStudy(Study):
     paper_rows: dict[str, Literal[MAEMGAN_PAPER_ROWS]] = Field(default_factory=dict)
     impl = "ganpriors.report.maemgan:build_maemgan_report"
     run_files = Study.run_files + ("train_summary",)
+    summary_table = "maemgan.csv"
     tables = ("maemgan.csv", "maemgan.md", "maemgan.tex", "all_scores.csv")
 
     def figures(self) -> list[str]:

@@ -12,6 +12,7 @@ class ModeCoverageStudy(Study):
     title = "modes covered on a ring and a grid of 2-D Gaussians and on stacked Fashion-MNIST"
     impl = "ganpriors.report.mode_coverage:build_mode_coverage_report"
     run_files = Study.run_files + ("train_summary",)
+    summary_table = "mode_coverage.csv"
     tables = ("mode_coverage.csv", "mode_coverage.md", "mode_coverage.tex", "all_scores.csv")
 
     def figures(self) -> list[str]:

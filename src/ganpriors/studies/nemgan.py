@@ -23,10 +23,16 @@ class NemganStudy(Study):
     impl = "ganpriors.report.nemgan:build_nemgan_report"
     reads = "probes"
     probe_impl = "ganpriors.probes.nemgan:probe_nemgan"
+    summary_table = "nemgan.csv"
     tables = ("nemgan.csv", "nemgan.md", "nemgan.tex", "mode_prior.csv", "mode_prior.md", "all_scores.csv")
 
     def figures(self) -> list[str]:
         return ["pi_trajectory"] + [f"modes_{run}" for run in self.runs]
+
+    def training_curves(self, params) -> dict[str, dict[str, tuple[str, ...]]]:
+        """The mode prior pi over training, beside the losses (the inversion hook logs pi_k)."""
+        pi = {run: tuple(f"pi_{k}" for k in range(params.resolve_run(run).prior.modes)) for run in self.runs}
+        return {**super().training_curves(params), "mode prior pi": pi}
 
     def check(self, params) -> None:
         for run in self.runs:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ganpriors.studies.base import Study
+from ganpriors.studies.base import PlotData, Study
 
 
 class PriorVsMidpointStudy(Study):
@@ -13,6 +13,11 @@ class PriorVsMidpointStudy(Study):
     impl = "ganpriors.report:build_prior_vs_midpoint"
     tables = ("prior_vs_midpoint.csv", "prior_vs_midpoint.md", "prior_vs_midpoint.tex", "all_scores.csv",
               "prior_kl.md", "prior_kl.csv")
+    summary_table, summary_key = "prior_vs_midpoint.csv", ("prior",)
+
+    def plot_data(self) -> tuple[PlotData, ...]:
+        return (PlotData("fid_vs_lambda", "ganpriors.report.summary:fid_vs_lambda", x="lambda",
+                         title="FID of G((1 - lambda) z1 + lambda z2), mean over seeds (lambda 0: prior samples)"),)
 
     def figures(self) -> list[str]:
         return ["samples", "interpolations", "fid_vs_lambda", "prior_pmf"]

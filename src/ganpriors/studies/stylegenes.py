@@ -28,6 +28,7 @@ class StyleGenesStudy(Study):
     impl = "ganpriors.report.stylegenes:build_stylegenes_report"
     reads = "probes"
     probe_impl = "ganpriors.probes.stylegenes:probe_stylegenes"
+    summary_table = "stylegenes.csv"
     tables = ("stylegenes.csv", "stylegenes.md", "stylegenes.tex", "conditional_accuracy.csv",
               "conditional_accuracy.md", "all_scores.csv")
 
