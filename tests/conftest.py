@@ -92,6 +92,18 @@ def write_dvc_yaml(ws: Path) -> None:
     (ws / "dvc.yaml").write_text(dvc_yaml(load_params(ws / "params.yaml")))
 
 
+@pytest.fixture
+def one_torch_thread():
+    """Tests that train in process keep torch to one thread (the machine's cores are shared) and
+    restore the count afterwards: `pytestmark = pytest.mark.usefixtures("one_torch_thread")`."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="session")
 def fashion_mnist(tmp_path_factory) -> Path:
     """The real prepared dataset (download from the Debian package's folder, then prepare)."""

@@ -15,6 +15,8 @@ from ganpriors.train.batch import TrainingData
 from ganpriors.train.state import TrainState
 
 from conftest import QUICK
+from state_helpers import assert_resumes_bitwise as resumes_bitwise
+from state_helpers import images_and_labels, saved_and_loaded, steps  # noqa: F401  (re-exported to the tests)
 
 BATCH = 8
 NORMAL = {"kind": "normal", "loc": 0.0, "scale": 1.0}
@@ -80,11 +82,6 @@ def survey_run(name: str, **overrides):
     return validate_params(raw_params(**{name: {**runs[name], **overrides}})).resolve_run(name)
 
 
-def images_and_labels(n: int = 64, seed: int = 0):
-    g = torch.Generator().manual_seed(seed)
-    return torch.rand(n, 1, 28, 28, generator=g) * 2 - 1, torch.randint(0, 10, (n,), generator=g)
-
-
 def survey_raw(*names: str) -> dict:
     """The quick configuration with the named survey runs added."""
     return raw_params(**{name: RUNS[name] for name in names})
@@ -101,46 +98,6 @@ def survey_state(name: str, hooks: dict | None = None, checkpoint: dict | None =
     return TrainState.create(run, 0, data, build_prior(run.prior), "cpu", checkpoint, hooks)
 
 
-def saved_and_loaded(state: dict) -> dict:
-    import io
-
-    buf = io.BytesIO()
-    torch.save(state, buf)
-    buf.seek(0)
-    return torch.load(buf, weights_only=True)
-
-
-def flat(tree, prefix: str = "") -> dict:
-    if isinstance(tree, dict):
-        return {k: v for key, sub in tree.items() for k, v in flat(sub, f"{prefix}{key}/").items()}
-    if isinstance(tree, (list, tuple)):
-        return {k: v for i, sub in enumerate(tree) for k, v in flat(sub, f"{prefix}{i}/").items()}
-    return {prefix: tree}
-
-
-def same(a, b) -> bool:
-    fa, fb = flat(a), flat(b)
-    return fa.keys() == fb.keys() and all(
-        torch.equal(fa[k], fb[k]) if isinstance(fa[k], torch.Tensor) else fa[k] == fb[k] for k in fa)
-
-
-def steps(state: TrainState, n: int) -> TrainState:
-    from ganpriors.train.step import train_step
-
-    for _ in range(n):
-        train_step(state)
-        state.step += 1
-    return state
-
-
 def assert_resumes_bitwise(name: str, before: int = 2, after: int = 2) -> TrainState:
-    """`before` steps, the state through torch.save and into a fresh TrainState, `after` more: the
-    same state as before + after uninterrupted steps (nets, optimisers, streams, hooks)."""
-    full = steps(survey_state(name), before)
-    resumed = survey_state(name, checkpoint=saved_and_loaded(full.state_dict()))
-    assert same(resumed.state_dict(), full.state_dict())
-    steps(full, after)
-    steps(resumed, after)
-    assert same(resumed.state_dict(), full.state_dict())
-    assert not same(survey_state(name).state_dict()["generator"], full.state_dict()["generator"])
-    return full
+    """A survey run of RUNS through state_helpers.assert_resumes_bitwise."""
+    return resumes_bitwise(lambda checkpoint: survey_state(name, checkpoint=checkpoint), before, after)

@@ -14,17 +14,13 @@ from ganpriors.errors import GanpriorsError
 from ganpriors.nets import build_nets
 from ganpriors.nets.blocks import ConditionalBatchNorm, SelfAttention
 from ganpriors.nets.conditional import BigGANGenerator
-from ganpriors.train.hooks import Hook
 
+from state_helpers import write_tiny_dataset
 from survey_runs import RUNS, images_and_labels, raw_params
+from test_train_seams import Recorder
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # (conftest)
 
 
 def model(net: str, **kw) -> ModelSettings:
@@ -135,14 +131,6 @@ def test_sagan_batch_norms_start_as_plain_batch_norm_and_biggan_feeds_shared_emb
 
 # -- labels of the fakes, and the generator file -------------------------------------------------------
 
-class Recorder(Hook):
-    def __init__(self):
-        self.contexts = []
-
-    def after_d_step(self, ctx):
-        self.contexts.append(ctx)
-
-
 def test_fake_labels_come_from_the_labels_stream_and_the_other_streams_do_not_move():
     from ganpriors.priors import build_prior
     from ganpriors.train.batch import TrainingData
@@ -161,12 +149,11 @@ def test_fake_labels_come_from_the_labels_stream_and_the_other_streams_do_not_mo
     train_step(state)
     expected_y = torch.randint(10, (8,), generator=torch.Generator().manual_seed(stream_seed("labels", 3)))
     expected_z = torch.randn(8, 16, generator=torch.Generator().manual_seed(2 * 3 + 1))  # the 'z' stream
-    assert torch.equal(recorder.contexts[0].y_fake, expected_y) and torch.equal(recorder.contexts[0].z, expected_z)
+    assert torch.equal(recorder.d_contexts[0].y_fake, expected_y) and torch.equal(recorder.d_contexts[0].z, expected_z)
 
 
 def test_the_generator_file_records_the_classes_and_samples_per_class(tmp_path):
     from ganpriors.artifacts import TrainedModel, run_record
-    from ganpriors.io import save_tensors
     from ganpriors.priors.fitting import fit_prior
     from ganpriors.train import train
 
@@ -175,10 +162,7 @@ def test_the_generator_file_records_the_classes_and_samples_per_class(tmp_path):
     run = survey_run("sagan", train={**RUNS["sagan"]["train"], "steps": 2, "log_every": 1, "checkpoint_every": 100},
                      view={"groups": [[0, 1], [2], [3, 4, 5]]})
     assert run_record(run, 0, type("P", (), {"spec": run.prior})())["classes"] == 3
-    images, labels = images_and_labels(64)
-    to_uint8 = lambda x: ((x + 1) * 127.5).round().to(torch.uint8)  # noqa: E731
-    save_tensors(tmp_path / "data.safetensors", {"train_images": to_uint8(images), "train_labels": labels,
-                                                 "test_images": to_uint8(images), "test_labels": labels.clone()})
+    write_tiny_dataset(tmp_path / "data.safetensors")
     prior = tmp_path / "prior.safetensors"
     fit_prior(run.prior, prior, tmp_path / "prior.json", run.model.z_dim)
     train(run, 0, tmp_path / "data.safetensors", prior, tmp_path / "out", tmp_path / "ck", progress=False)

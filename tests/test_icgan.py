@@ -23,17 +23,12 @@ from ganpriors.train.state import TrainState
 from ganpriors.train.step import train_step
 
 from survey_runs import INSTANCE_RUNS, PINNED, RUNS, images_and_labels, raw_params, survey_run
-from test_train_seams import same, saved_and_loaded
+from state_helpers import assert_resumes_bitwise, same, saved_and_loaded, steps
 
 FEATURE_DIM = 6
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # (conftest)
 
 
 def random_features(n: int = 64, d: int = FEATURE_DIM, seed: int = 1) -> torch.Tensor:
@@ -167,27 +162,12 @@ def test_orthogonal_regulariser_exempts_the_feature_map():
 
 # -- training and resume ---------------------------------------------------------------------------------------
 
-def steps(state: TrainState, n: int) -> None:
-    for _ in range(n):
-        train_step(state)
-        state.step += 1
-
-
 def test_icgan_trains_and_resumes_bitwise():
     run = survey_run("icgan")
     data = tiny_instance_data(run)
-    full = TrainState.create(run, 0, data, build_prior(run.prior), "cpu")
+    full = assert_resumes_bitwise(lambda checkpoint: TrainState.create(run, 0, data, build_prior(run.prior), "cpu",
+                                                                       checkpoint))
     assert list(full.hooks) == ["instances", "ema"]
-    start = {k: v.clone() for k, v in full.generator.state_dict().items()}
-    steps(full, 2)
-    resumed = TrainState.create(run, 0, data, build_prior(run.prior), "cpu", saved_and_loaded(full.state_dict()))
-    assert same(resumed.state_dict(), full.state_dict())
-    steps(full, 2)
-    steps(resumed, 2)
-    assert same(resumed.state_dict(), full.state_dict())
-    after = full.generator.state_dict()
-    assert any(not torch.equal(start[k], after[k]) for k in start)
-    assert all(torch.isfinite(v).all() for v in after.values() if v.is_floating_point())
     label, first = full.hooks["ema"].export_generator(full.generator)  # standing stats over instance features
     assert label == "ema-standing-stats" and all(torch.equal(first[k], v) for k, v in
                                                  full.hooks["ema"].export_generator(full.generator)[1].items())

@@ -15,20 +15,15 @@ from ganpriors.priors import build_prior
 from ganpriors.regularisers.logan import STREAM, LatentOptimisation
 from ganpriors.regularisers.specs import SETTINGS
 from ganpriors.train.context import StepContext
-from ganpriors.train.hooks import Hook
 from ganpriors.train.rngs import RngStreams
 
+from test_train_seams import Recorder
 from survey_runs import NORMAL, UNIFORM, assert_resumes_bitwise, survey_raw, survey_state
 
 B, Z, X = 8, 5, 6
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # (conftest)
 
 
 class LinearG(nn.Module):
@@ -149,17 +144,6 @@ def test_gs_gradient_flows_through_dz_and_d_gets_none_from_the_latent_step():
     # ... and D's gradient is exactly that of its own forward: the latent step's copy added nothing.
     expected_dw = -g(ctx.z).detach().mean(0)
     assert torch.allclose(d.lin.weight.grad[0], expected_dw, atol=1e-6)
-
-
-class Recorder(Hook):
-    def __init__(self):
-        self.d_contexts, self.g_contexts = [], []
-
-    def after_d_step(self, ctx):
-        self.d_contexts.append(ctx)
-
-    def after_g_step(self, ctx):
-        self.g_contexts.append(ctx)
 
 
 def test_both_updates_train_on_the_optimised_latents():

@@ -1,7 +1,6 @@
 """MaEM-GAN's regularisers: the replay buffer, RB-MaEM, DLLE and DIsoMap (tiny, CPU, one thread)."""
 from __future__ import annotations
 
-import io
 import math
 from types import SimpleNamespace
 
@@ -15,16 +14,12 @@ from ganpriors.regularisers.disomap import Isometry
 from ganpriors.regularisers.dlle import LocalLinearity, perturb, rotate
 from ganpriors.regularisers.rb_maem import ReplayBuffer, ReplayBufferEntropy
 
+from state_helpers import saved_and_loaded
+
 M, BATCH = 4, 8
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """The test machine's cores are shared: keep torch to one thread, restore afterwards."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # (conftest)
 
 
 def run_with(d_outputs: int = M) -> SimpleNamespace:
@@ -44,14 +39,6 @@ def context(real, fake, discriminator, generator=None, z=None, step: int = 0) ->
 def tiny_discriminator(seed: int = 0, d_in: int = 2, m: int = M) -> nn.Module:
     torch.manual_seed(seed)
     return nn.Sequential(nn.Flatten(), nn.Linear(d_in, 16), nn.Tanh(), nn.Linear(16, m))
-
-
-def saved_and_loaded(state: dict) -> dict:
-    """Through torch.save / torch.load(weights_only=True), as a training checkpoint goes."""
-    buf = io.BytesIO()
-    torch.save(state, buf)
-    buf.seek(0)
-    return torch.load(buf, weights_only=True)
 
 
 def gradients_reach(module: nn.Module) -> bool:

@@ -23,15 +23,11 @@ from ganpriors.train.state import TrainState
 from ganpriors.train.step import train_step
 
 from survey_runs import CONDITIONAL, RUNS, images_and_labels, survey_run
-from test_train_seams import same, saved_and_loaded
+from state_helpers import write_tiny_dataset
+from state_helpers import assert_resumes_bitwise, same, saved_and_loaded, steps
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # (conftest)
 
 
 def state_of(run, checkpoint=None) -> TrainState:
@@ -39,29 +35,13 @@ def state_of(run, checkpoint=None) -> TrainState:
     return TrainState.create(run, 0, data, build_prior(run.prior), "cpu", checkpoint)
 
 
-def steps(state: TrainState, n: int) -> None:
-    for _ in range(n):
-        train_step(state)
-        state.step += 1
-
-
 # -- every system trains and resumes bit for bit ----------------------------------------------------------
 
 @pytest.mark.parametrize("name", CONDITIONAL)
 def test_system_trains_and_resumes_bitwise(name):
     run = survey_run(name)
-    full = state_of(run)
+    full = assert_resumes_bitwise(lambda checkpoint: state_of(run, checkpoint))
     assert list(full.hooks)[0] == "labels" and set(full.hooks) == {"labels", *run.regularisers}
-    start = {k: v.clone() for k, v in full.generator.state_dict().items()}
-    steps(full, 2)
-    resumed = state_of(run, saved_and_loaded(full.state_dict()))
-    assert same(resumed.state_dict(), full.state_dict())
-    steps(full, 2)
-    steps(resumed, 2)
-    assert same(resumed.state_dict(), full.state_dict())
-    after = full.generator.state_dict()
-    assert any(not torch.equal(start[k], after[k]) for k in start)
-    assert all(torch.isfinite(v).all() for v in after.values() if v.is_floating_point())
 
 
 def test_two_learning_rates_and_adc_head_in_ds_optimiser():
@@ -228,15 +208,12 @@ def test_adc_terms_by_hand():
 
 def test_biggan_through_the_training_loop_exports_the_ema_with_standing_stats(tmp_path):
     from ganpriors.artifacts import TrainedModel
-    from ganpriors.io import load_tensors, save_tensors
+    from ganpriors.io import load_tensors
     from ganpriors.priors.fitting import fit_prior
     from ganpriors.train import train
 
     run = survey_run("biggan", train={**RUNS["biggan"]["train"], "steps": 3, "log_every": 1, "checkpoint_every": 2})
-    images, labels = images_and_labels(64)
-    to_uint8 = lambda x: ((x + 1) * 127.5).round().to(torch.uint8)  # noqa: E731
-    save_tensors(tmp_path / "data.safetensors", {"train_images": to_uint8(images), "train_labels": labels,
-                                                 "test_images": to_uint8(images), "test_labels": labels.clone()})
+    write_tiny_dataset(tmp_path / "data.safetensors")
     prior = tmp_path / "prior.safetensors"
     fit_prior(run.prior, prior, tmp_path / "prior.json", run.model.z_dim)
     summary = train(run, 0, tmp_path / "data.safetensors", prior, tmp_path / "out", tmp_path / "ck", progress=False)

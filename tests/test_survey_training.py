@@ -7,19 +7,15 @@ import pytest
 import torch
 
 from ganpriors.artifacts import TrainedModel
-from ganpriors.io import save_tensors
 from ganpriors.priors.fitting import fit_prior
 
-from survey_runs import images_and_labels, survey_train_run
+from state_helpers import write_tiny_dataset
+from survey_runs import survey_train_run
 
 
 @pytest.fixture
 def data(tmp_path):
-    x, y = images_and_labels(48)
-    to_uint8 = ((x + 1) * 127.5).round().to(torch.uint8)
-    path = tmp_path / "data.safetensors"
-    save_tensors(path, {"train_images": to_uint8, "train_labels": y, "test_images": to_uint8.clone(), "test_labels": y.clone()})
-    return path
+    return write_tiny_dataset(tmp_path / "data.safetensors", 48)
 
 
 @pytest.mark.parametrize("name, columns", [

@@ -2,8 +2,6 @@
 before z and after the updates, export of other weights, and TrainState's round trip (tiny, CPU)."""
 from __future__ import annotations
 
-import io
-
 import pytest
 import torch
 from torch import nn
@@ -24,23 +22,13 @@ from ganpriors.train.state import TrainState
 from ganpriors.train.step import train_step
 
 from conftest import ROOT
+from state_helpers import images_and_labels, same, saved_and_loaded
 
 QUICK_FILES = [ROOT / "configs" / "quick_mode_collapse.yaml", ROOT / "configs" / "quick.yaml"]
 BATCH = 8
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """The test machine's cores are shared: keep torch to one thread, restore afterwards."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-def images_and_labels(n: int = 64, seed: int = 0):
-    g = torch.Generator().manual_seed(seed)
-    return torch.rand(n, 1, 28, 28, generator=g) * 2 - 1, torch.randint(0, 10, (n,), generator=g)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # (conftest)
 
 
 def tiny_run(name: str, **train):
@@ -54,28 +42,6 @@ def state_for(name: str, hooks: dict | None = None, checkpoint: dict | None = No
     run = tiny_run(name)
     data = TrainingData(*images_and_labels(), n_groups=10)
     return TrainState.create(run, 0, data, build_prior(run.prior), "cpu", checkpoint, hooks)
-
-
-def saved_and_loaded(state: dict) -> dict:
-    """Through torch.save / torch.load(weights_only=True), as a training checkpoint goes."""
-    buf = io.BytesIO()
-    torch.save(state, buf)
-    buf.seek(0)
-    return torch.load(buf, weights_only=True)
-
-
-def flat(tree, prefix: str = "") -> dict:
-    if isinstance(tree, dict):
-        return {k: v for key, sub in tree.items() for k, v in flat(sub, f"{prefix}{key}/").items()}
-    if isinstance(tree, (list, tuple)):
-        return {k: v for i, sub in enumerate(tree) for k, v in flat(sub, f"{prefix}{i}/").items()}
-    return {prefix: tree}
-
-
-def same(a, b) -> bool:
-    fa, fb = flat(a), flat(b)
-    return fa.keys() == fb.keys() and all(
-        torch.equal(fa[k], fb[k]) if isinstance(fa[k], torch.Tensor) else fa[k] == fb[k] for k in fa)
 
 
 class Recorder(Hook):

@@ -22,12 +22,7 @@ from ganpriors.train.rngs import RngStreams
 from survey_runs import NORMAL, assert_resumes_bitwise, steps, survey_raw, survey_state
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # (conftest)
 
 
 def softplus(x: float) -> float:

@@ -13,12 +13,7 @@ from ganpriors.train.hooks import Hook
 from survey_runs import assert_resumes_bitwise, steps, survey_raw, survey_state
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # (conftest)
 
 
 def test_rmsprop_trains_both_nets_when_selected_and_adam_otherwise():
