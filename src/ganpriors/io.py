@@ -39,13 +39,15 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
         os.replace(tmp, path)
     except OSError as exc:
         if exc.filename in (str(tmp), tmp) or exc.filename2 in (str(path), path):
-            raise GanpriorsError(
-                f"{path}: cannot write output ({exc.strerror}); free disk space or fix the folder's permissions"
-            ) from None
+            raise write_failed(path, exc.strerror) from None
         raise
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def write_failed(path: Path, reason: str) -> GanpriorsError:
+    return GanpriorsError(f"{path}: cannot write output ({reason}); free disk space or fix the folder's permissions")
 
 
 def write_text(path: Path | str, text: str) -> None:
@@ -86,7 +88,12 @@ def save_tensors(path: Path | str, tensors: dict, metadata: dict | None = None) 
     meta = {"ganpriors": json.dumps(metadata or {}, sort_keys=True)}
     tensors = {k: v.detach().contiguous().cpu() for k, v in tensors.items()}
     with atomic_path(path) as tmp:
-        save_file(tensors, str(tmp), metadata=meta)
+        try:
+            save_file(tensors, str(tmp), metadata=meta)
+        except Exception as exc:  # safetensors' own error type wraps the OS error (e.g. a full disk)
+            if "I/O error" not in str(exc):
+                raise
+            raise write_failed(Path(path), str(exc).split("I/O error: ", 1)[-1].split(" (os error")[0]) from None
 
 
 def load_tensors(path: Path | str, what: str = "tensor file") -> tuple[dict, dict]:
@@ -118,7 +125,12 @@ def save_checkpoint(path: Path | str, state: dict) -> None:
     import torch
 
     with atomic_path(path) as tmp:
-        torch.save(state, tmp)
+        try:
+            torch.save(state, tmp)
+        except RuntimeError as exc:  # torch's zip writer reports a failed write (e.g. a full disk) this way
+            if "failed writing" not in str(exc) and "unexpected pos" not in str(exc):
+                raise
+            raise write_failed(Path(path), f"the write stopped short, as on a full disk; torch: {str(exc).splitlines()[0]}") from None
 
 
 def load_checkpoint(path: Path | str, what: str = "checkpoint") -> dict:
