@@ -111,9 +111,9 @@ def test_snakemake_quick_run_produces_the_stylegenes_and_nemgan_studies(snakemak
 
 def test_snakemake_recorded_the_declared_params_keys(snakemake_workspace):
     recorded = snakemake_params_from_metadata(snakemake_workspace)
-    # download, prepare, classifier, real-features, 3 reports; 12 runs: fit-prior, 2 seeds of train
-    # and evaluate; 7 runs of the probed studies: 2 seeds of probe
-    assert len(recorded) == 4 + 3 + 12 + 24 + 24 + 14
+    # download, prepare, classifier, real-features, 3 reports and 3 summaries; 12 runs: fit-prior, 2
+    # seeds of train and evaluate; 7 runs of the probed studies: 2 seeds of probe
+    assert len(recorded) == 4 + 3 + 3 + 12 + 24 + 24 + 14
     for cmd, keys in recorded.items():
         expected = {k.format(**placeholders(cmd)) for k in STAGE_PARAMS[cmd.split()[1]]}
         assert keys == expected, cmd
