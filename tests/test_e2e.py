@@ -299,8 +299,11 @@ def test_dvc_reruns_exactly_what_an_edit_affects(dvc_workspace, tmp_path):
     # ... and, beside it, the study's metrics of the experiment: Cauchy's FID is the variant's own.
     exp = revs[values.index(3.0)]
     fid = exp["data"]["metrics"]["results/metrics/nonparametric.json"]["data"]["runs"]["cauchy"]["fid_prior"]["mean"]
-    base = json.loads((ws / "results/metrics/nonparametric.json").read_text())["runs"]["cauchy"]["fid_prior"]["mean"]
+    # (`dvc exp run` leaves the experiment's files in the workspace: compare with the commit's.)
+    committed = run(["git", "show", "HEAD:results/metrics/nonparametric.json"], ws).stdout
+    base = json.loads(committed)["runs"]["cauchy"]["fid_prior"]["mean"]
     assert fid != base and math.isfinite(fid)
+    assert fid == json.loads((ws / "results/metrics/nonparametric.json").read_text())["runs"]["cauchy"]["fid_prior"]["mean"]
 
 
 def test_dvc_queue_sweeps_variants_with_two_workers(dvc_workspace, tmp_path):
