@@ -38,6 +38,12 @@ RUNS = {
     "adc": {"prior": {"kind": "normal"}, "model": {"net": "biggan", "d_projection": False, **_TINY},
             "train": {**_TTUR, "n_critic": 2, "lr_g": 2.0e-4, "lr_d": 2.0e-4},
             "regularisers": {"adc": {}}},
+    # ADC-GAN's comparison: the same nets with AC-GAN's K-way classifier.
+    "ac": {"prior": {"kind": "normal"}, "model": {"net": "biggan", "d_projection": False, **_TINY},
+           "train": {**_TTUR, "n_critic": 2}, "regularisers": {"ac": {}}},
+    # BigGAN's ablation: the whole z into the first layer (hierarchical z off).
+    "biggan_flat": {"prior": {"kind": "normal"}, "model": {"net": "biggan", "hierarchical": False, **_TINY},
+                    "train": {**_TTUR, "beta2": 0.999}, "regularisers": {"orthogonal": {}}},
     # The unconditional systems.
     # Arjovsky et al. 2017: RMSProp 5e-5, 5 critic updates, critic weights clipped to [-0.01, 0.01].
     "wgan_clip": {"prior": NORMAL,
@@ -56,7 +62,7 @@ RUNS = {
              "train": {"loss": "unet", "lr_g": 1.0e-4, "lr_d": 4.0e-4, "beta1": 0.0, "beta2": 0.999},
              "regularisers": {"cutmix": {"probability": 0.5, "warmup": 2}}},
 }
-CONDITIONAL = ("sagan", "biggan", "adc")  # the runs whose nets are class-conditional
+CONDITIONAL = ("sagan", "biggan", "adc", "ac", "biggan_flat")  # the runs whose nets are class-conditional
 
 # The instance-conditional system (trained on ganpriors.train.instance_data, not on labelled batches).
 INSTANCE_RUNS = {

@@ -89,6 +89,10 @@ class ModelSettings(Strict):
     # reaches D only through the ADC head).
     shared_dim: int = Field(32, ge=1, le=4096)
     d_projection: bool = True
+    # BigGAN's hierarchical z (biggan, icgan): z split into one chunk for the first layer and one per
+    # G block; false = the whole z into the first layer only (the paper's ablation), the blocks'
+    # batch norms conditioned on the shared embedding alone.
+    hierarchical: bool = True
 
 
 class TrainSettings(Strict):
@@ -163,7 +167,12 @@ class ResolvedRun(Defaults):
     def _consistent(self):
         # Each component checks the run it is used in (its own module knows what it needs).
         self.prior.check(self)
-        registry.NETS.spec(self.model.net).check(self)
+        net = registry.NETS.spec(self.model.net)
+        net.check(self)
+        if not self.model.hierarchical and not net.hierarchical_z:
+            allowed = sorted(k for k in registry.NETS if registry.NETS.spec(k).hierarchical_z)
+            raise ValueError(f"model.hierarchical false: model.net {self.model.net!r} feeds z to its first layer "
+                             f"only; the setting is for the nets with hierarchical z ({', '.join(allowed)})")
         if self.dataset is not None:
             self.dataset.check(self)
         for options in self.regularisers.values():

@@ -78,20 +78,23 @@ class SAGANGenerator(ResNetGenerator):
 class BigGANGenerator(ResNetGenerator):
     """Hierarchical z: z splits into len(blocks) + 1 equal chunks, chunk 0 into the first layer and
     chunk i with the shared class embedding into block i's batch norms (SN linear maps, no bias, as
-    BigGAN-PyTorch). The shared embedding is a plain nn.Embedding (BigGAN-PyTorch: SN on it
-    "seems to randomly cripple G") and is exempt from the orthogonal regulariser."""
+    BigGAN-PyTorch). Without `hierarchical` (the paper's ablation) the whole z enters the first
+    layer and the batch norms see the shared embedding alone. The shared embedding is a plain
+    nn.Embedding (BigGAN-PyTorch: SN on it "seems to randomly cripple G") and is exempt from the
+    orthogonal regulariser."""
 
     orthogonal_exempt = ("shared.",)  # parameter-name prefixes (ganpriors.regularisers.orthogonal)
 
-    def __init__(self, z_dim, channels, out_channels, out_size, n_classes, attention, shared_dim):
+    def __init__(self, z_dim, channels, out_channels, out_size, n_classes, attention, shared_dim,
+                 hierarchical: bool = True):
         slots = len(self.widths)
-        if z_dim % slots:
+        if hierarchical and z_dim % slots:
             raise ValueError(f"z_dim {z_dim} must be a multiple of {slots} (one chunk per slot)")
-        chunk, init = z_dim // slots, nn.init.orthogonal_
+        chunk, init = (z_dim // slots if hierarchical else 0), nn.init.orthogonal_
         linear = lambda c: sn(nn.Linear(shared_dim + chunk, c, bias=False), init)  # noqa: E731
         cbn = lambda c: ConditionalBatchNorm(c, linear(c), linear(c))  # noqa: E731
-        super().__init__(chunk, channels, out_channels, out_size, attention, cbn, init)
-        self.chunk = chunk
+        super().__init__(chunk if hierarchical else z_dim, channels, out_channels, out_size, attention, cbn, init)
+        self.chunk, self.hierarchical = chunk, hierarchical
         self.shared = self.shared_map(n_classes, shared_dim, init)
 
     @staticmethod
@@ -102,8 +105,10 @@ class BigGANGenerator(ResNetGenerator):
         return shared
 
     def conditioning(self, z, y):
-        chunks = z.split(self.chunk, dim=1)
         e = self.shared(y)
+        if not self.hierarchical:
+            return z, [e] * len(self.blocks)
+        chunks = z.split(self.chunk, dim=1)
         return chunks[0], [torch.cat([e, c], dim=1) for c in chunks[1:]]
 
 
@@ -162,7 +167,8 @@ def build_sagan(model, image_shape, n_classes: int):
 
 def build_biggan(model, image_shape, n_classes: int):
     channels, size = _shape(image_shape)
-    g = BigGANGenerator(model.z_dim, model.g_channels, channels, size, n_classes, model.attention, model.shared_dim)
+    g = BigGANGenerator(model.z_dim, model.g_channels, channels, size, n_classes, model.attention, model.shared_dim,
+                        model.hierarchical)
     d = ProjectionDiscriminator(model.d_channels, channels, n_classes, model.attention, model.d_projection,
                                 nn.init.orthogonal_)
     return g, d

@@ -37,7 +37,7 @@ class InstanceProjectionDiscriminator(ProjectionDiscriminator):
 def build_icgan(model, image_shape, feature_dim: int):
     channels, size = _shape(image_shape)
     g = InstanceGenerator(model.z_dim, model.g_channels, channels, size, feature_dim, model.attention,
-                          model.shared_dim)
+                          model.shared_dim, model.hierarchical)
     d = InstanceProjectionDiscriminator(model.d_channels, channels, feature_dim, model.attention,
                                         model.d_projection, nn.init.orthogonal_)
     return g, d

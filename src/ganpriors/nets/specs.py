@@ -18,6 +18,7 @@ class NetSpec:
     # (impl(model, shape, feature_dim)) and conditioned on features h of training instances
     # (ganpriors.train.instance_data; the run's `instances` settings).
     instance_conditional = False
+    hierarchical_z = False  # z split into chunks fed to G's blocks (BigGAN); model.hierarchical turns it off
 
     @staticmethod
     def check(run) -> None:
@@ -129,12 +130,13 @@ class BigGAN(ConditionalResNet):
     for the first layer, one per G block with the embedding) into every conditional batch norm."""
 
     kind, impl = "biggan", "ganpriors.nets.conditional:build_biggan"
+    hierarchical_z = True
     SLOTS = len(ConditionalResNet.G_SIDES) + 1
 
     @classmethod
     def check(cls, run) -> None:
         super().check(run)
-        if run.model.z_dim % cls.SLOTS:
+        if run.model.hierarchical and run.model.z_dim % cls.SLOTS:
             raise ValueError(f"model.z_dim {run.model.z_dim} must be a multiple of {cls.SLOTS}: the biggan net "
                              f"splits z into {cls.SLOTS} equal chunks (the first layer's, and one per G block)")
 
@@ -177,7 +179,7 @@ class ICGAN(BigGAN):
             raise ValueError(f"model.net {run.model.net!r} conditions on training instances: set instances "
                              "(k, count, classifier; see docs/survey.md)")
         cls.check_resnet(run)
-        if run.model.z_dim % cls.SLOTS:
+        if run.model.hierarchical and run.model.z_dim % cls.SLOTS:
             raise ValueError(f"model.z_dim {run.model.z_dim} must be a multiple of {cls.SLOTS}: the {run.model.net} "
                              f"net splits z into {cls.SLOTS} equal chunks (the first layer's, and one per G block)")
 

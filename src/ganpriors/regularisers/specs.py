@@ -119,9 +119,17 @@ class AuxiliaryClassifierSettings(Component):
         spec = registry.NETS.spec(run.model.net)
         if not spec.conditional or spec.feature_dim(run.model) is None:
             allowed = sorted(k for k in registry.NETS if registry.NETS.spec(k).conditional)
-            raise ValueError(f"regulariser adc classifies labelled real and generated images on D's pooled "
+            raise ValueError(f"regulariser {self.kind} classifies labelled real and generated images on D's pooled "
                              f"features: model.net {run.model.net!r} is not class-conditional with pooled "
                              f"features (allowed: {', '.join(allowed)})")
+
+
+class ACGANClassifierSettings(AuxiliaryClassifierSettings):
+    """AC-GAN's classifier over the K classes on D's pooled features, trained with D on real and
+    generated images; G's term is the cross-entropy of its samples against their labels."""
+
+    kind: ClassVar[str] = "ac"
+    impl = "ganpriors.regularisers.ac:AuxiliaryClassifier"
 
 
 class WeightClipSettings(Component):
@@ -179,5 +187,5 @@ class CutMixSettings(Component):
 
 SPECS = (ModeMatchingSettings, ReplayBufferEntropySettings, LocalLinearitySettings, IsometrySettings,
          OrthogonalSettings, GeneratorAverageSettings, AuxiliaryClassifierSettings, WeightClipSettings,
-         LatentOptimisationSettings, CutMixSettings)
+         LatentOptimisationSettings, CutMixSettings, ACGANClassifierSettings)
 SETTINGS = {cls.kind: cls for cls in SPECS}
