@@ -93,7 +93,7 @@ CASES = [
          "defaults.model.net = 'stylegan': unknown net 'stylegan' (allowed: biggan, dcgan, icgan, mlp, sagan, unet)"),
     Case("unknown regulariser", "      mode_matching: &mode_matching_5 {n_sup: 500",
          "      mode_seeking: &mode_matching_5 {n_sup: 500",
-         "unknown regulariser 'mode_seeking' (allowed: adc, cutmix, disomap, dlle, ema, logan, mode_matching, orthogonal, "
+         "unknown regulariser 'mode_seeking' (allowed: ac, adc, cutmix, disomap, dlle, ema, logan, mode_matching, orthogonal, "
          "rb_maem, weight_clip)"),
     Case("unknown dataset kind", "    dataset: {kind: gaussian_ring}\n", "    dataset: {kind: spiral}\n",
          "runs.ring_gan.dataset.kind = 'spiral': unknown dataset (allowed: gaussian_ring, gaussian_grid, stacked)"),

@@ -27,11 +27,11 @@ def test_same_jobs_with_the_same_commands(views):
     smk, dvc, _ = views
     assert set(smk) == set(dvc), (
         f"only in Snakemake: {sorted(set(smk) - set(dvc))}\nonly in DVC: {sorted(set(dvc) - set(smk))}")
-    # params.yaml: 28 runs x 3 seeds; 5 studies (a report and a summary each), two of them (7 runs) with a probe stage
+    # params.yaml: 46 runs x 3 seeds; 6 studies (a report and a summary each), three of them (25 runs) with a probe stage
     stages = [job.stage for job in smk.values()]
     assert {s: stages.count(s) for s in set(stages)} == {
-        "download": 1, "prepare": 1, "classifier": 1, "real-features": 1, "report": 5, "summarise": 5,
-        "fit-prior": 28, "train": 84, "evaluate": 84, "probe": 21}
+        "download": 1, "prepare": 1, "classifier": 1, "real-features": 1, "report": 6, "summarise": 6,
+        "fit-prior": 46, "train": 138, "evaluate": 138, "probe": 75}
 
 
 def test_both_tools_run_the_described_jobs(views):
@@ -81,9 +81,9 @@ def test_one_dvc_stage_reads_params_yaml(views):
     assert cmd == "ganpriors stamp-params --out-dir .ganpriors/params"
     assert params == {"params.yaml": []} and outs == {".ganpriors/params"}
     stamped = {job.stamp for job in dvc.values() if job.stamp}
-    # download, classifier, real-features, evaluate; per run (28) fit-prior and train; per probed
-    # run (7) its probe; per study (5) its report and its summary
-    assert len(stamped) == 4 + 28 + 28 + 7 + 5 + 5 and all((ws / s).is_file() for s in stamped)
+    # download, classifier, real-features, evaluate; per run (46) fit-prior and train; per probed
+    # run (25) its probe; per study (6) its report and its summary
+    assert len(stamped) == 4 + 46 + 46 + 25 + 6 + 6 and all((ws / s).is_file() for s in stamped)
 
 
 def placeholders(cmd: str) -> dict:

@@ -101,8 +101,8 @@ def test_stamp_params_rewrites_only_the_stamps_an_edit_changes(tmp_path, capsys)
     params.write_text((ROOT / "params.yaml").read_text())
     assert main(["--params", str(params), "stamp-params", "--out-dir", str(out)]) == 0
     # One stamp per distinct params of a stage: download, classifier, real-features, evaluate (4); fit-prior
-    # and train per run (2 x 28); probe per study and run (7); report and summarise per study (2 x 5).
-    assert "77 of the stage params stamps changed" in capsys.readouterr().out
+    # and train per run (2 x 46); probe per study and run (25); report and summarise per study (2 x 6).
+    assert "133 of the stage params stamps changed" in capsys.readouterr().out
     snakefile_view = tmp_path / "snakefile"
     write_all_params_stamps(_raw(), load_params(ROOT / "params.yaml"), snakefile_view)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == {p.name: p.read_bytes() for p in snakefile_view.iterdir()}

@@ -46,10 +46,16 @@ def test_fid_vs_lambda_averages_seeds_with_the_prior_at_lambda_0(tmp_path):
     assert df.to_dict("list") == {"lambda": [0.0, 0.5], "b": [11.0, 22.0], "a": [1.0, 2.0]}
 
 
+NOT_RUN = {"survey"}  # studies whose full run is still to be made (docs/studies/survey.md)
+
+
 def test_committed_metrics_are_the_committed_tables():
     """results/metrics/<study>.json is what the summarise stage writes from the committed tables."""
     params = load_params(ROOT / "params.yaml")
     for name, study in params.studies.items():
+        if name in NOT_RUN:  # neither its tables nor its metrics are committed before its full run
+            assert not (ROOT / layout.study_metrics(name)).exists() and not (ROOT / layout.tables_dir(name)).exists()
+            continue
         committed = json.loads((ROOT / layout.study_metrics(name)).read_text())
         table = pd.read_csv(ROOT / layout.tables_dir(name) / study.summary_table)
         assert committed == {"study": name, "kind": study.kind, "runs": summary_metrics(table, study.summary_key)}

@@ -29,6 +29,9 @@ class ProbeContext:
     seed: int                      # the run's seed; probes draw from torch.Generator seeded by it
     device: torch.device
     meta: dict | None = None       # the generator file's metadata (None: a context built from parts)
+    eval_settings: object = None   # params `eval`: probes that score images as the evaluate stage does
+    classifier_path: object = None # the evaluation classifier's weights file (their feature extractor)
+    trained: object = None         # the loaded artifacts.TrainedModel (with its instances, for IC-GAN)
 
     @property
     def model(self):
@@ -36,6 +39,8 @@ class ProbeContext:
         probes sample through, so that conditioning is handled in one place."""
         from ganpriors.artifacts import TrainedModel
 
+        if self.trained is not None:
+            return self.trained
         return TrainedModel(self.generator, self.prior, self.meta or {"model": {"z_dim": self.z_dim}},
                             device=torch.device(self.device))
 

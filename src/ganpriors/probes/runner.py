@@ -64,6 +64,7 @@ def run_probe(params, study_name: str, run_name: str, seed: int, generator_path:
             group_of_class=group_of_class(run.view.groups if run.view else None).to(device),
             true_prior=true_prior(train_view), train_log=pd.read_csv(train_log),
             settings=study.probe, z_dim=model.z_dim, seed=seed, device=device, meta=model.meta,
+            eval_settings=params.eval, classifier_path=Path(classifier_path), trained=model,
         )
         probe = registry.resolve(registry.PROBES, study.kind)(ctx)
         result["probe"] = probe.numbers

@@ -16,8 +16,9 @@ from ganpriors.studies.mode_coverage import ModeCoverageStudy
 from ganpriors.studies.nemgan import NemganProbeSettings, NemganStudy
 from ganpriors.studies.prior_vs_midpoint import PriorVsMidpointStudy
 from ganpriors.studies.stylegenes import StyleGenesProbeSettings, StyleGenesStudy
+from ganpriors.studies.survey import SurveyProbeSettings, SurveyStudy
 
-SPECS = (PriorVsMidpointStudy, StyleGenesStudy, NemganStudy, MaemganStudy, ModeCoverageStudy)
+SPECS = (PriorVsMidpointStudy, StyleGenesStudy, NemganStudy, MaemganStudy, ModeCoverageStudy, SurveyStudy)
 StudySettings = Annotated[Union[SPECS], Field(discriminator="kind")]
 
 
@@ -30,4 +31,4 @@ def report_outputs(name: str, study: Study) -> list[str]:
 
 
 __all__ = ["SPECS", "Study", "StudySettings", "has_probe", "report_outputs", "MAEMGAN_PAPER_ROWS",
-           "NemganProbeSettings", "StyleGenesProbeSettings"]
+           "NemganProbeSettings", "StyleGenesProbeSettings", "SurveyProbeSettings"]
