@@ -77,3 +77,31 @@ def test_second_clone_uses_the_snakemake_output_cache(snakemake_workspace, snake
         (snakemake_workspace / "results/runs/normal/seed0/generator.safetensors").read_bytes()
     assert (ws / "results/eval/real_features.safetensors").read_bytes() == \
         (snakemake_workspace / "results/eval/real_features.safetensors").read_bytes()
+
+
+def test_a_tampered_object_in_a_dvc_remote_is_refused_and_never_reaches_the_workspace(tmp_path):
+    """An object of a folder remote altered after it was pushed: `dvc pull` in a fresh clone fails
+    (DVC hashes what it fetches against dvc.lock/.dvc), writes no file under the output's name,
+    and the clone's status says the output is not in its cache. (A tiny DVC repository rather than
+    the quick workspace: the check is DVC's own, whatever the file holds.)"""
+    repo, remote = tmp_path / "repo", tmp_path / "remote"
+    repo.mkdir()
+    for cmd in (["git", "init", "-q"], ["git", "config", "user.email", "t@example.com"],
+                ["git", "config", "user.name", "t"], ["dvc", "init", "-q"], ["dvc", "config", "core.analytics", "false"]):
+        run(cmd, repo)
+    (repo / "generator.safetensors").write_bytes(b"trained weights " * 64)
+    run(["dvc", "add", "-q", "generator.safetensors"], repo)
+    run(["dvc", "remote", "add", "-d", "shared", str(remote)], repo)
+    run(["git", "add", "-A"], repo)
+    run(["git", "commit", "-qm", "weights"], repo)
+    run(["dvc", "push", "-q"], repo)
+    (obj,) = [p for p in remote.rglob("*") if p.is_file()]
+    obj.chmod(0o644)
+    obj.write_bytes(b"tampered weights" * 64)  # same size, other content
+
+    clone = tmp_path / "clone"
+    run(["git", "clone", "-q", str(repo), str(clone)], tmp_path)
+    pulled = run(["dvc", "pull"], clone, check=False)
+    assert pulled.returncode != 0 and "generator.safetensors" in pulled.stdout + pulled.stderr
+    assert not (clone / "generator.safetensors").exists()
+    assert "not in cache" in run(["dvc", "status"], clone).stdout
