@@ -4,11 +4,12 @@ evaluate stage's scores, for one run and seed.
 - parameters of G and D (D rebuilt from the run's settings; its weights are not exported) and the
   run's conditioning (none, class, instance);
 - intra-FID of a class-conditional generator: for each class k, FID between
-  `intra_fid_per_class` samples G(z, k) and the test split's images of class k, in the evaluation
+  `intra_fid_per_class` samples G(z, k) and the reference images of class k (the evaluate stage's:
+  the first `eval.real.n` test images, all 10,000 in the committed study), in the evaluation
   extractor's features (Miyato & Koyama's measure; StudioGAN's iFID), and its mean over classes;
 - the truncation curve of a run listed in `truncation.runs`: IS, FID, KID and precision/recall of
   `truncation.n` samples with z from N(0, I) resampled where |z_i| > threshold (BigGAN's trick),
-  against the whole test split;
+  against the same reference images;
 - IC-GAN's transfer to unseen instances: the first `held_out_instances` test images condition G
   through their classifier features; a grid of each image and `samples_per_instance` samples
   around it, and the share of those samples the classifier puts in the instance's class.
@@ -127,10 +128,12 @@ def probe_survey(ctx: ProbeContext) -> ProbeResult:
     grids = {"samples": sample_row(ctx)}
     needs_real = numbers["conditioning"] == "class" or run.name in ctx.settings.truncation.runs
     if needs_real:
+        # The evaluate stage's reference images: the first eval.real.n of the test split.
+        n = min(ctx.eval_settings.real.n, len(ctx.test.images))
         extractor = build_extractor(ctx.eval_settings, ctx.classifier_path, ctx.device)
-        real = extract(extractor, ctx.test.images, ctx.eval_settings.batch_size, ctx.device)
+        real = extract(extractor, ctx.test.images[:n], ctx.eval_settings.batch_size, ctx.device)
         if numbers["conditioning"] == "class":
-            numbers["intra_fid"] = intra_fid(ctx, extractor, real[extractor.fid_layer], ctx.test.labels.cpu())
+            numbers["intra_fid"] = intra_fid(ctx, extractor, real[extractor.fid_layer], ctx.test.labels[:n].cpu())
         if run.name in ctx.settings.truncation.runs:
             numbers["truncation"] = truncation_curve(ctx, extractor, real)
     if numbers["conditioning"] == "instance":
