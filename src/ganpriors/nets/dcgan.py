@@ -1,4 +1,7 @@
-"""The plain DCGAN (Radford et al. 2016) scaled to 28 x 28 images (1 channel, or 3 for stacked data)."""
+"""The plain DCGAN (Radford et al. 2016): at 28 x 28 (Fashion-MNIST, 1 channel, or 3 for stacked
+data; 7 -> 14 -> 28), and at the papers' 32 x 32 and 64 x 64 (CIFAR-10, CelebA; 1 or 3 channels):
+G from a 4 x 4 map of 8c (64) or 4c (32) channels, halving the channels at every doubling, D the
+mirror image with strided 4 x 4 convolutions, no batch norm on D's first layer, as the paper."""
 from __future__ import annotations
 
 import torch
@@ -19,6 +22,8 @@ def _init_dcgan(module: nn.Module) -> None:
 
 
 class DCGANGenerator(nn.Module):
+    """At 28 x 28: 7 x 7 x 4c -> 14 x 14 x 2c -> 28 x 28 (the layout of this project's studies)."""
+
     def __init__(self, z_dim: int, channels: int, out_channels: int = 1):
         super().__init__()
         c = channels
@@ -90,8 +95,53 @@ class DCGANDiscriminator(nn.Module):
         return DOut(logit=out, features=features, embedding=out)
 
 
+class PowerOfTwoGenerator(DCGANGenerator):
+    """Radford et al.'s generator at side 32 or 64: z -> 4 x 4 x (side / 8) c, then transposed 4 x 4
+    convolutions of stride 2 halving the channels, batch norm and ReLU, tanh at the end (at 64 with
+    c = 64: 512 -> 256 -> 128 -> 64 -> 3, the paper's)."""
+
+    def __init__(self, z_dim: int, channels: int, out_channels: int, side: int):
+        nn.Module.__init__(self)
+        self.z_dim = z_dim
+        widths = [channels * 2 ** i for i in reversed(range(SIDES[side]))]  # e.g. 8c, 4c, 2c, c at 64
+        layers = [nn.ConvTranspose2d(z_dim, widths[0], 4, 1, 0, bias=False), nn.BatchNorm2d(widths[0]), nn.ReLU(True)]
+        for a, b in zip(widths[:-1], widths[1:]):
+            layers += [nn.ConvTranspose2d(a, b, 4, 2, 1, bias=False), nn.BatchNorm2d(b), nn.ReLU(True)]
+        layers += [nn.ConvTranspose2d(widths[-1], out_channels, 4, 2, 1), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+        self.apply(_init_dcgan)
+
+
+class PowerOfTwoDiscriminator(DCGANDiscriminator):
+    """The mirror image: strided 4 x 4 convolutions c -> 2c -> ... to a 4 x 4 map (the `features`
+    head), LeakyReLU 0.2, normalisation after every layer but the first, a 4 x 4 convolution to the
+    logit(s)."""
+
+    def __init__(self, channels: int, in_channels: int, norm: str, outputs: int, side: int):
+        nn.Module.__init__(self)
+        self.outputs = outputs
+        widths = [channels * 2 ** i for i in range(SIDES[side])]  # c, 2c, 4c(, 8c)
+        layers = [nn.Conv2d(in_channels, widths[0], 4, 2, 1), nn.LeakyReLU(0.2, True)]
+        for a, b in zip(widths[:-1], widths[1:]):
+            layers += [nn.Conv2d(a, b, 4, 2, 1, bias=norm in ("none", "spectral")), _norm(norm, b),
+                       nn.LeakyReLU(0.2, True)]
+        layers.append(nn.Conv2d(widths[-1], outputs, 4, 1, 0))
+        self.net = nn.Sequential(*layers)
+        self.apply(_init_dcgan)
+        if norm == "spectral":
+            spectral_normalise(self.net)
+
+
+SIDES = {32: 3, 64: 4}  # side -> number of stride-2 layers from (or to) the 4 x 4 map
+
+
 def build_dcgan(model, image_shape=(1, 28, 28)):
-    if tuple(image_shape[1:]) != (28, 28):
-        raise ValueError(f"dcgan is built for 28 x 28 images, got {image_shape}")
-    return (DCGANGenerator(model.z_dim, model.g_channels, image_shape[0]),
-            DCGANDiscriminator(model.d_channels, image_shape[0], model.d_norm, model.d_outputs))
+    channels, *size = image_shape
+    side = size[0] if len(size) == 2 and size[0] == size[1] else None
+    if side == 28:
+        return (DCGANGenerator(model.z_dim, model.g_channels, channels),
+                DCGANDiscriminator(model.d_channels, channels, model.d_norm, model.d_outputs))
+    if side in SIDES:
+        return (PowerOfTwoGenerator(model.z_dim, model.g_channels, channels, side),
+                PowerOfTwoDiscriminator(model.d_channels, channels, model.d_norm, model.d_outputs, side))
+    raise ValueError(f"dcgan is built for square images of side 28, 32 or 64, got {tuple(image_shape)}")

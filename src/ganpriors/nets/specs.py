@@ -50,7 +50,7 @@ def check_loss(run, pixel_head: bool = False) -> None:
 
 
 class DCGAN(NetSpec):
-    """Radford et al.'s DCGAN at 28 x 28 (one or several channels)."""
+    """Radford et al.'s DCGAN at 28 x 28, 32 x 32 or 64 x 64 (one or several channels)."""
 
     kind, impl = "dcgan", "ganpriors.nets.dcgan:build_dcgan"
 
