@@ -44,14 +44,22 @@ def safe_extract(archive: Path | str, dest: Path | str) -> list[str]:
     except (tarfile.TarError, EOFError, OSError) as exc:
         raise GanpriorsError(f"{archive}: not a readable tar or zip archive ({exc}); delete it and download again") from None
     with tf:
-        for m in members:
-            _check_name(archive, m.name)
-            if m.issym() or m.islnk():
-                base = dest / PurePosixPath(m.name).parent if m.issym() else dest
-                target = base / m.linkname
-                if PurePosixPath(m.linkname).is_absolute() or not _inside(dest, target):
-                    raise GanpriorsError(f"{archive}: refused link '{m.name}' -> '{m.linkname}' escaping the target folder")
-            elif not (m.isfile() or m.isdir()):
-                raise GanpriorsError(f"{archive}: refused special file '{m.name}' (device or FIFO)")
+        check_members(archive, members, dest)
         tf.extractall(dest, members=members, filter="tar" if hasattr(tarfile, "data_filter") else None)
         return [m.name for m in members]
+
+
+def check_members(archive: Path, members: list, dest: Path | None = None) -> None:
+    """Refuse an unsafe tar member (the rules above). Without `dest` (members read as bytes, nothing
+    extracted) every link is refused."""
+    for m in members:
+        _check_name(archive, m.name)
+        if m.issym() or m.islnk():
+            if dest is None:
+                raise GanpriorsError(f"{archive}: refused link '{m.name}' -> '{m.linkname}' (a dataset archive has none)")
+            base = dest / PurePosixPath(m.name).parent if m.issym() else dest
+            target = base / m.linkname
+            if PurePosixPath(m.linkname).is_absolute() or not _inside(dest, target):
+                raise GanpriorsError(f"{archive}: refused link '{m.name}' -> '{m.linkname}' escaping the target folder")
+        elif not (m.isfile() or m.isdir()):
+            raise GanpriorsError(f"{archive}: refused special file '{m.name}' (device or FIFO)")
