@@ -37,7 +37,9 @@ include: "workflow/rules/report.smk"
 
 
 rule all:
-    """Every study's report and summary, and every run's scores (a run in no study is trained too, as by DVC)."""
+    """Every study's report and summary, the claims table, and every run's scores (a run in no study is
+    trained too, as by DVC)."""
     input:
         [list(stage_outputs(f"{stage}_{name}").values()) for name in STUDIES for stage in ("report", "summarise")],
+        list(stage_outputs("claims").values()) if "claims" in STAGES else [],
         expand(layout.METRICS, run=RUNS, seed=SEEDS),

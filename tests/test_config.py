@@ -199,7 +199,7 @@ def test_stage_params_are_key_sorted_subtrees():
     assert list(tracked["defaults"]["train"]) == sorted(tracked["defaults"]["train"])
     assert stage_params(raw, "prepare") == {}
     assert set(STAGE_PARAMS) == {"download", "prepare", "classifier", "fit-prior", "train", "real-features",
-                                 "evaluate", "probe", "report", "summarise"}
+                                 "evaluate", "probe", "report", "summarise", "claims"}
 
 
 def test_cli_rejects_bad_params_with_exit_2_before_writing(tmp_path):

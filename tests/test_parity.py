@@ -27,11 +27,12 @@ def test_same_jobs_with_the_same_commands(views):
     smk, dvc, _ = views
     assert set(smk) == set(dvc), (
         f"only in Snakemake: {sorted(set(smk) - set(dvc))}\nonly in DVC: {sorted(set(dvc) - set(smk))}")
-    # params.yaml: 46 runs x 3 seeds; 6 studies (a report and a summary each), three of them (25 runs) with a probe stage
+    # params.yaml: 46 runs x 3 seeds; 6 studies (a report and a summary each), three of them (25 runs) with a probe
+    # stage; the claims table
     stages = [job.stage for job in smk.values()]
     assert {s: stages.count(s) for s in set(stages)} == {
         "download": 1, "prepare": 1, "classifier": 1, "real-features": 1, "report": 6, "summarise": 6,
-        "fit-prior": 46, "train": 138, "evaluate": 138, "probe": 75}
+        "fit-prior": 46, "train": 138, "evaluate": 138, "probe": 75, "claims": 1}
 
 
 def test_both_tools_run_the_described_jobs(views):
@@ -82,8 +83,8 @@ def test_one_dvc_stage_reads_params_yaml(views):
     assert params == {"params.yaml": []} and outs == {".ganpriors/params"}
     stamped = {job.stamp for job in dvc.values() if job.stamp}
     # download, classifier, real-features, evaluate; per run (46) fit-prior and train; per probed
-    # run (25) its probe; per study (6) its report and its summary
-    assert len(stamped) == 4 + 46 + 46 + 25 + 6 + 6 and all((ws / s).is_file() for s in stamped)
+    # run (25) its probe; per study (6) its report and its summary; the claims table
+    assert len(stamped) == 4 + 46 + 46 + 25 + 6 + 6 + 1 and all((ws / s).is_file() for s in stamped)
 
 
 def placeholders(cmd: str) -> dict:

@@ -90,6 +90,7 @@ def survey_params(**study):
     for key, value in study.items():
         base[key] = value
     raw["studies"] = {"survey": base}
+    raw.pop("claims")  # (the claims read the other studies)
     return raw
 
 

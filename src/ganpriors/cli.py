@@ -166,6 +166,16 @@ def cmd_summarise(args):
         print(f"wrote {path}")
 
 
+def cmd_claims(args):
+    from ganpriors.report.claims import write_claims
+
+    params = _params(args)
+    if not params.claims:
+        raise GanpriorsError("params.yaml: no claims (params `claims`); nothing to check")
+    for path in write_claims(params, Path(args.tables_dir), Path(args.out)):
+        print(f"wrote {path}")
+
+
 def cmd_provenance(args):
     from ganpriors.report.provenance import write_provenance
 
@@ -322,6 +332,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tables-dir", required=True)
     p.add_argument("--metrics", required=True)
     p.add_argument("--plots-dir", required=True)
+    p = stage("claims", cmd_claims, "every paper's claim checked by its rule on the studies' tables")
+    p.add_argument("--tables-dir", required=True)
+    p.add_argument("--out", required=True, help="path stem: writes <stem>.csv, .md and .tex")
     return parser
 
 

@@ -42,3 +42,23 @@ for _name in STUDIES:
             stage_log(f"summarise_{_name}"),
         shell:
             "{params.command} 2> {log}"
+
+
+# The claims table: every paper's claim of params `claims`, its rule and its verdict, from the
+# studies' committed tables only (results/tables/claims.{csv,md,tex}).
+if "claims" in STAGES:
+
+    rule claims:
+        input:
+            **stage_inputs("claims"),
+            params_stamp=params_stamp("claims"),
+        output:
+            **{name: report(path, caption="../../workflow/report/common/claims.rst", category="claims")
+               for name, path in stage_outputs("claims").items()},
+        params:
+            tracked=tracked("claims"),
+            protocol=PROTOCOL,
+        log:
+            stage_log("claims"),
+        shell:
+            stage_shell("claims")

@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal, Optional
 from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
 
 from ganpriors import registry
+from ganpriors.config.claims import Claim, check_claims
 from ganpriors.config.errors import check_finite, first_problem, one_line, unknown_key
 from ganpriors.config.yaml_io import read_yaml  # noqa: F401  (the public name: ganpriors.config.read_yaml)
 from ganpriors.data.instance_settings import InstanceSettings
@@ -239,6 +240,8 @@ class Params(Strict):
     studies: dict[str, StudySettings] = Field(min_length=1)
     eval: EvalSettings
     report: ReportSettings
+    # The papers' claims, each a rule over the studies' tables (ganpriors.config.claims).
+    claims: dict[str, Claim] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _study_runs(self):
@@ -248,6 +251,10 @@ class Params(Strict):
             for run in study.runs:
                 if run not in self.runs:
                     raise ValueError(f"studies.{name}.runs: '{run}' is not a run (runs are {', '.join(self.runs)})")
+        for name in self.claims:
+            if not RUN_NAME.match(name):
+                raise ValueError(f"claim name '{name}' must match {RUN_NAME.pattern}")
+        check_claims(self.claims, self.studies)
         return self
 
     def check_studies(self) -> None:

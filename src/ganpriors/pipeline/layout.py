@@ -35,6 +35,8 @@ FIGURES_DIR = "results/figures/{study}"
 STUDY_METRICS = "results/metrics/{study}.json"  # a study's headline numbers (DVC metrics)
 PLOTS_DIR = "results/plots/{study}"             # data of its DVC plots, one CSV per plot
 
+CLAIMS = "results/tables/claims"  # the claims table: .csv, .md, .tex (ganpriors.report.claims)
+
 PARAMS_STAMPS = ".ganpriors/params"
 CHECKPOINTS = ".ganpriors/checkpoints"
 

@@ -8,6 +8,7 @@ wildcards {study}, {run} and {seed}. Torch-free: the Snakefile imports it.
     download -> prepare -> classifier -> real-features
              fit-prior -> train -> evaluate -> probe (studies with a probe) -> report (per study)
                                                                                -> summarise (per study)
+                                                                               -> claims (all studies)
 """
 from __future__ import annotations
 
@@ -98,6 +99,8 @@ def stages(params) -> list[Stage]:
         found.append(PROBE)
     for name, study in params.studies.items():
         found += [report_stage(name, study, params), summary_stage(name, study)]
+    if getattr(params, "claims", None):
+        found.append(claims_stage(params))
     return found
 
 
@@ -155,6 +158,26 @@ def summary_stage(name: str, study) -> Stage:
                  committed=True, fixed={"study": name}, metrics=("metrics",))
 
 
+CLAIMS_PARAMS = ("claims",)
+
+
+def claims_stage(params) -> Stage:
+    """claims: every paper's claim checked by its rule on the studies' tables (ganpriors.report.claims)."""
+    from ganpriors.config.claims import Cell, Difference
+
+    def tables(stat):
+        if isinstance(stat, Difference):
+            return tables(stat.minus[0]) | tables(stat.minus[1])
+        return {(stat.study, stat.table if isinstance(stat, Cell) else "all_scores.csv")}
+
+    read = sorted(set().union(*(tables(s) for c in params.claims.values() for s in c.statistics())))
+    deps = {f"table_{i}": f"{L.tables_dir(study)}/{table}" for i, (study, table) in enumerate(read)}
+    outs = {ext: f"{L.CLAIMS}.{ext}" for ext in ("csv", "md", "tex")}
+    return Stage("claims", "every paper's claim, its rule and its verdict, from the studies' tables",
+                 args=(("--tables-dir", "results/tables"), ("--out", L.CLAIMS)), deps=deps, outs=outs,
+                 params=CLAIMS_PARAMS, log="logs/claims.log", committed=True)
+
+
 @dataclass(frozen=True)
 class Job:
     """One concrete job of the DAG: a stage with its wildcards filled."""
@@ -208,4 +231,5 @@ def stage_params_keys() -> dict[str, tuple[str, ...]]:
     dummy = SimpleNamespace(data=SimpleNamespace(files={}), studies={})
     keys = {s.command: s.params for s in stages(dummy)}
     keys["probe"], keys["report"], keys["summarise"] = PROBE.params, REPORT_PARAMS, SUMMARY_PARAMS
+    keys["claims"] = CLAIMS_PARAMS
     return keys
