@@ -160,6 +160,21 @@ def dvc_workspace(tmp_path_factory, snakemake_workspace) -> Path:
     return ws
 
 
+def workspace_beside_quick(dest: Path, config: Path, quick_ws: Path, targets: list[str]) -> Path:
+    """A workspace of another quick configuration (`config`: its data, classifier and eval sections
+    are configs/quick.yaml's, checked here) run with `snakemake --cores all targets`, reusing the main
+    quick workspace's prepared data, classifier and real features with their params stamps, so that
+    only its own studies' jobs run."""
+    from ganpriors.config import load_params
+
+    assert all(getattr(load_params(config), k) == getattr(load_params(QUICK), k) for k in ("data", "classifier", "eval"))
+    ws = make_workspace(dest, config, dvc=True)
+    for shared in ("data", "results/classifier", "results/eval", ".ganpriors/params"):
+        shutil.copytree(quick_ws / shared, ws / shared)
+    run(["snakemake", "--cores", "all", *targets], ws)
+    return ws
+
+
 def clone_workspace(ws: Path, dest: Path) -> Path:
     """A copy of a finished workspace (files with their times, each tool's metadata, a git
     repository) for a test that edits it: the session's workspaces stay as the quick run left them."""

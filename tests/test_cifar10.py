@@ -9,7 +9,6 @@ import hashlib
 import http.server
 import io
 import tarfile
-import threading
 
 import numpy as np
 import pytest
@@ -17,6 +16,8 @@ import pytest
 from ganpriors.data import cifar10
 from ganpriors.data.downloads import fetch_archive
 from ganpriors.errors import GanpriorsError
+
+from loopback import LoopbackServer
 
 RECORDS = 4
 
@@ -46,7 +47,7 @@ def cifar_members() -> dict[str, bytes]:
     return members
 
 
-class Server:
+class Server(LoopbackServer):
     """Loopback HTTP over {path: bytes} with Range support; the first `truncate_first` requests of a
     path send only half the bytes announced and close."""
 
@@ -78,13 +79,7 @@ class Server:
                     return
                 self.wfile.write(body)
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(Handler)
 
 
 @pytest.fixture

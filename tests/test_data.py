@@ -2,7 +2,6 @@ import gzip
 import hashlib
 import http.server
 import struct
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +13,7 @@ from ganpriors.data.idx import parse_idx
 from ganpriors.data.sources import fetch_all, fetch_file, is_allowed_source
 from ganpriors.errors import GanpriorsError
 
+from loopback import LoopbackServer
 from conftest import DATASET_DIR, DATASET_FILES, dataset_installed, needs_dataset
 
 
@@ -77,7 +77,7 @@ def test_all_sources_failing_lists_each_reason_and_writes_nothing(tmp_path):
     assert not (tmp_path / "out" / "a").exists()
 
 
-class _Server:
+class _Server(LoopbackServer):
     """A loopback HTTP server over a folder; `truncate` serves the first bytes only."""
 
     def __init__(self, folder: Path, truncate: int | None = None):
@@ -95,13 +95,7 @@ class _Server:
                 data = source.read()
                 outputfile.write(data[:truncate_] if truncate_ else data)
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(Handler)
 
 
 def test_download_over_http_from_loopback_mirror(tmp_path):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import ROOT, make_workspace, needs_dataset, run
+from conftest import ROOT, needs_dataset, run, workspace_beside_quick
 from test_e2e import comparable, edit_params, snakemake_executed
 
 QUICK_MODES = ROOT / "configs" / "quick_mode_collapse.yaml"
@@ -30,18 +30,9 @@ def dvc_up_to_date(ws: Path) -> bool:
 
 @pytest.fixture(scope="module")
 def mode_collapse_workspace(tmp_path_factory, snakemake_workspace) -> Path:
-    """The quick mode-collapse configuration run with `snakemake --cores all`. Its data, classifier and
-    real features (same params sections as configs/quick.yaml) are taken from the main quick
-    workspace, with their params stamps, so that only the new studies' jobs run here."""
-    from ganpriors.config import load_params
-
-    assert all(getattr(load_params(QUICK_MODES), k) == getattr(load_params(ROOT / "configs/quick.yaml"), k)
-               for k in ("data", "classifier", "eval"))
-    ws = make_workspace(tmp_path_factory.mktemp("mode-collapse"), QUICK_MODES, dvc=True)
-    for shared in ("data", "results/classifier", "results/eval", ".ganpriors/params"):
-        shutil.copytree(snakemake_workspace / shared, ws / shared)
-    run(["snakemake", "--cores", "all", *REPORTS], ws)
-    return ws
+    """The quick mode-collapse configuration run with `snakemake --cores all` on its two reports, beside
+    the main quick workspace (only the new studies' jobs run)."""
+    return workspace_beside_quick(tmp_path_factory.mktemp("mode-collapse"), QUICK_MODES, snakemake_workspace, REPORTS)
 
 
 def test_snakemake_quick_run_produces_both_studies(mode_collapse_workspace):

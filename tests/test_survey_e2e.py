@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import ROOT, make_workspace, needs_dataset, run
+from conftest import ROOT, needs_dataset, run, workspace_beside_quick
 from test_e2e import comparable
 
 QUICK_SURVEY = ROOT / "configs" / "quick_survey.yaml"
@@ -21,17 +21,8 @@ pytestmark = [pytest.mark.e2e, needs_dataset]
 
 @pytest.fixture(scope="module")
 def survey_workspace(tmp_path_factory, snakemake_workspace) -> Path:
-    """The quick survey run with `snakemake --cores all`; data, classifier and real features (the
-    same params sections as configs/quick.yaml) come from the main quick workspace."""
-    from ganpriors.config import load_params
-
-    assert all(getattr(load_params(QUICK_SURVEY), k) == getattr(load_params(ROOT / "configs/quick.yaml"), k)
-               for k in ("data", "classifier", "eval"))
-    ws = make_workspace(tmp_path_factory.mktemp("survey"), QUICK_SURVEY, dvc=True)
-    for shared in ("data", "results/classifier", "results/eval", ".ganpriors/params"):
-        shutil.copytree(snakemake_workspace / shared, ws / shared)
-    run(["snakemake", "--cores", "all", *TARGETS], ws)
-    return ws
+    """The quick survey run with `snakemake --cores all` beside the main quick workspace."""
+    return workspace_beside_quick(tmp_path_factory.mktemp("survey"), QUICK_SURVEY, snakemake_workspace, TARGETS)
 
 
 def test_every_survey_run_trains_evaluates_and_reports(survey_workspace):
