@@ -20,9 +20,17 @@ from scipy import stats
 
 from ganpriors.config.claims import Cell, Difference, Score
 from ganpriors.errors import GanpriorsError
-from ganpriors.report.common import write_csv, write_table
+from ganpriors.report.common import mean_spread, write_table
 
 REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE = "reproduced", "not reproduced", "inconclusive"
+
+
+def t_interval(mean: float, se: float, df: float, confidence: float) -> tuple[float, float]:
+    """mean -+ t(df) se; NaN without a spread, the point itself for a spread of 0."""
+    if math.isnan(se) or df <= 0:
+        return (float("nan"), float("nan"))
+    half = stats.t.ppf(0.5 + confidence / 2, df) * se if se > 0 else 0.0
+    return mean - half, mean + half
 
 
 @dataclass
@@ -35,11 +43,16 @@ class Estimate:
     n: int
     per_seed: dict[int, float] | None = None
 
+    @property
+    def se(self) -> float:
+        return self.sd / math.sqrt(self.n) if self.n else float("nan")
+
+    @property
+    def df(self) -> float:
+        return self.n - 1
+
     def interval(self, confidence: float) -> tuple[float, float]:
-        if self.n < 2 or math.isnan(self.sd):
-            return (float("nan"), float("nan"))
-        half = stats.t.ppf(0.5 + confidence / 2, self.n - 1) * self.sd / math.sqrt(self.n)
-        return self.mean - half, self.mean + half
+        return t_interval(self.mean, self.se, self.df, confidence)
 
 
 @dataclass
@@ -51,18 +64,12 @@ class Welch:
     df: float
 
     def interval(self, confidence: float) -> tuple[float, float]:
-        if math.isnan(self.se) or self.df <= 0:
-            return (float("nan"), float("nan"))
-        if self.se == 0:
-            return self.mean, self.mean
-        half = stats.t.ppf(0.5 + confidence / 2, self.df) * self.se
-        return self.mean - half, self.mean + half
+        return t_interval(self.mean, self.se, self.df, confidence)
 
 
 def _from_values(values: dict[int, float]) -> Estimate:
-    v = np.array(list(values.values()), dtype=float)
-    return Estimate(float(v.mean()) if len(v) else float("nan"), float(v.std(ddof=1)) if len(v) > 1 else float("nan"),
-                    len(v), dict(values))
+    mean, sd, n = mean_spread(values.values(), "std")
+    return Estimate(mean, sd, n, dict(values))
 
 
 class Tables:
@@ -112,15 +119,15 @@ def combine(a, b, scale: float):
     if isinstance(a, Estimate) and isinstance(b, Estimate) and a.per_seed is not None and b.per_seed is not None:
         seeds = sorted(set(a.per_seed) & set(b.per_seed))
         return _from_values({s: a.per_seed[s] - scale * b.per_seed[s] for s in seeds})
-    se2 = [(e.sd ** 2 / e.n if isinstance(e, Estimate) else e.se ** 2) * k for e, k in ((a, 1.0), (b, scale ** 2))]
+    se2 = [a.se ** 2, scale ** 2 * b.se ** 2]
     se = math.sqrt(sum(se2))
-    dfs = [(e.n - 1) if isinstance(e, Estimate) else e.df for e in (a, b)]
+    dfs = [a.df, b.df]
     df = (sum(se2) ** 2 / sum(v ** 2 / d for v, d in zip(se2, dfs) if d > 0)) if se > 0 else max(min(dfs), 1)
     return Welch(a.mean - scale * b.mean, se, df)
 
 
-def shifted(a, number: float):
-    return (Estimate(a.mean - number, a.sd, a.n, None) if isinstance(a, Estimate) else Welch(a.mean - number, a.se, a.df))
+def shifted(a, number: float) -> Welch:
+    return Welch(a.mean - number, a.se, a.df)
 
 
 def comparison_verdict(interval: tuple[float, float], op: str) -> str:
@@ -173,5 +180,4 @@ def write_claims(params, tables_dir: Path, out_stem: Path) -> list[Path]:
                "on the claimed side of its threshold, not reproduced when one lies wholly on the other side, and "
                "inconclusive otherwise. Ours are Fashion-MNIST numbers in the pinned classifier's features; the "
                "papers' are on their own data and features: the rules compare directions and ratios, not values.")
-    written = write_table(frame, display, out_stem, caption)
-    return written
+    return write_table(frame, display, out_stem, caption)

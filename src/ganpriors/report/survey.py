@@ -26,6 +26,7 @@ from ganpriors.report import probe_tables as pt
 from ganpriors.report.common import (
     format_cell,
     grid_figure,
+    mean_spread,
     placeholder_figure,
     save_figure,
     write_csv,
@@ -50,9 +51,8 @@ def _first(results: Results, run: str, *keys):
     return value
 
 
-def survey_table(results: Results, study, params, spread: str) -> pd.DataFrame:
+def survey_table(results: Results, summary: pd.DataFrame, study, params, spread: str) -> pd.DataFrame:
     runs = list(study.systems) + [r for r in study.runs if r not in study.systems]  # the systems, then variants
-    summary = summarise(results.frame, spread)
     rows = []
     for run in runs:
         resolved = params.resolve_run(run)
@@ -98,8 +98,7 @@ def _survey_extra(r) -> dict:
     return out
 
 
-def ablation_table(results: Results, study, spread: str) -> pd.DataFrame:
-    summary = summarise(results.frame, spread)
+def ablation_table(results: Results, summary: pd.DataFrame, study, spread: str) -> pd.DataFrame:
     frames = []
     for name, runs in study.ablations.items():
         part = pd.concat([pd.DataFrame({"ablation": name, "run": runs,
@@ -112,12 +111,10 @@ def ablation_table(results: Results, study, spread: str) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
-def latent_prior_table(results: Results, study, spread: str) -> pd.DataFrame:
+def latent_prior_table(results: Results, summary: pd.DataFrame, study, spread: str) -> pd.DataFrame:
     """Per architecture and prior: FID of prior samples and of mid-points (lambda 0.5), mean and
     spread over seeds, and the gap mid-point - prior (mean of the per-seed gaps)."""
-    from ganpriors.report.common import mean_spread
-
-    found = lookup(summarise(results.frame, spread))
+    found = lookup(summary)
     frame = results.frame[(results.frame.metric == "fid") & (results.frame.status == "completed")]
     rows = []
     for arch, priors in study.latent_priors.items():
@@ -140,8 +137,6 @@ def latent_prior_table(results: Results, study, spread: str) -> pd.DataFrame:
 
 def truncation_table(results: Results, study, spread: str) -> pd.DataFrame:
     """(run, threshold, <metric> mean, <metric> spread) over the completed seeds."""
-    from ganpriors.report.common import mean_spread
-
     rows = []
     for run in study.probe.truncation.runs:
         for threshold in study.probe.truncation.thresholds:
@@ -220,7 +215,8 @@ def build_survey_report(params, study_name: str, study, dirs) -> list[Path]:
     spread, decimals = cfg.spread, cfg.decimals
     protocol = (f"mean ± {spread} over the completed seeds of {seeds}; features: {extractor}")
 
-    survey = survey_table(results, study, params, spread)
+    summary = summarise(results.frame, spread)  # (run, set, metric) -> mean, spread: every table reads it
+    survey = survey_table(results, summary, study, params, spread)
     display = _display(survey, spread, decimals, ["system", "run", "conditioning", "loss", "steps"], _survey_extra)
     caption = (f"The survey systems on {DATASET} (study {study_name}): scores of prior samples, {protocol}; "
                "intra-FID = mean over the 10 classes of the FID between samples of class k and the test images of "
@@ -229,7 +225,7 @@ def build_survey_report(params, study_name: str, study, dirs) -> list[Path]:
                + "): other data and feature network, shown for orderings, not values.")
     written = write_table(survey, display, tables_dir / "survey", caption)
 
-    ablations = ablation_table(results, study, spread)
+    ablations = ablation_table(results, summary, study, spread)
     ab_display = _display(ablations, spread, decimals, ["ablation", "run", "system"],
                           lambda r: {"FID - first run": "" if pd.isna(r["FID - first run"])
                                      else f"{r['FID - first run']:+.{decimals}f}"}) \
@@ -239,7 +235,7 @@ def build_survey_report(params, study_name: str, study, dirs) -> list[Path]:
                            f"variants; {protocol}. 'FID - first run' compares each variant's mean with the "
                            "system's.")
 
-    priors = latent_prior_table(results, study, spread)
+    priors = latent_prior_table(results, summary, study, spread)
     pr_display = pd.DataFrame([{
         "architecture": r["architecture"], "prior": r["prior"], "run": r["run"], "seeds": r["seeds"],
         "FID prior": format_cell(r["FID prior mean"], r[f"FID prior {spread}"], decimals, r["seeds"], empty=""),
