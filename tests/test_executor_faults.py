@@ -4,7 +4,8 @@ training job, and a second Snakemake started in a busy workspace.
 One small workspace of the quick configuration with longer training (so that a kill lands after a
 checkpoint and before the end), the Cauchy run's two seeds trained uninterrupted once as the
 reference. Each test deletes seed 0's outputs, runs a tool on it, injects the fault, recovers as
-docs/cluster.md says, and compares with the reference byte for byte.
+docs/sharing.md says ("Kills and crashes under the executors"), and compares with the reference
+byte for byte.
 """
 from __future__ import annotations
 
@@ -69,13 +70,22 @@ def start_and_wait_for_a_checkpoint(cmd: list[str], ws: Path) -> subprocess.Pope
     return proc
 
 
-def session_alive(sid: int) -> bool:
-    return subprocess.run(["pgrep", "-s", str(sid)], capture_output=True).returncode == 0
+def session_members(sid: int) -> list[int]:
+    """Live processes of session `sid` (field 6 of /proc/<pid>/stat; no procps needed)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+        except (OSError, IndexError):
+            continue  # ended meanwhile
+        if int(fields[3]) == sid and fields[0] != "Z":
+            members.append(int(stat.parent.name))
+    return members
 
 
 def wait_session_gone(sid: int, timeout: float = 300) -> None:
     deadline = time.time() + timeout
-    while session_alive(sid):
+    while session_members(sid):
         assert time.time() < deadline, "the killed tool's jobs did not end"
         time.sleep(0.1)
 
